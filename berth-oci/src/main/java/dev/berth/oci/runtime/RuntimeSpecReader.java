@@ -4,6 +4,7 @@ import dev.berth.oci.json.Json;
 import dev.berth.oci.json.JsonException;
 import dev.berth.oci.json.JsonObject;
 import dev.berth.oci.runtime.RuntimeSpec.*;
+import dev.berth.oci.runtime.RuntimeSpec.Process;
 
 import java.io.IOException;
 import java.nio.file.Files;

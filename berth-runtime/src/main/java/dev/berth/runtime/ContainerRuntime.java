@@ -1,0 +1,516 @@
+package dev.berth.runtime;
+
+import dev.berth.oci.json.Json;
+import dev.berth.oci.json.JsonObject;
+import dev.berth.oci.runtime.RuntimeSpec;
+import dev.berth.oci.runtime.RuntimeSpecReader;
+import dev.berth.runtime.ContainerState.Status;
+import dev.berth.runtime.cgroup.Cgroup;
+import dev.berth.runtime.cgroup.CgroupLayout;
+import dev.berth.runtime.linux.Libc;
+import dev.berth.runtime.plan.Plan;
+import dev.berth.runtime.plan.PlanCompiler;
+import dev.berth.runtime.seccomp.SeccompCompiler;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * berth's OCI runtime: the verbs of the OCI runtime command line (create, start, state, kill, delete) and
+ * runc's extras (run, exec, ps, pause, resume, list). The engine calls this class directly; {@code berth
+ * runtime ...} is a thin command line over it.
+ *
+ * <p>Each container has a state directory {@code ROOT/ID} holding state.json, a copy of config.json,
+ * exec.fifo while it is created but not started, and the exit file its monitor writes when it ends.
+ */
+public final class ContainerRuntime {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    private static final long SHIM_TIMEOUT_MS = 60_000;
+
+    private final Path root;
+    private final Path shim;
+    private final Consumer<String> warn;
+
+    public ContainerRuntime(Path root, Path shim, Consumer<String> warn) {
+        this.root = root;
+        this.shim = shim;
+        this.warn = warn;
+    }
+
+    public static ContainerRuntime defaults(Path root, Consumer<String> warn) {
+        return new ContainerRuntime(root, Shim.locate(), warn);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Options of create and run. consoleSocket: where to send the pty master when process.terminal is set. */
+    public record CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile) {}
+
+    /** A container just created by this process: the monitor's sync channel stays open to report its exit. */
+    public final class Created implements AutoCloseable {
+        private final String id;
+        private final Shim channel;
+        private final int pid;
+
+        private Created(String id, Shim channel, int pid) {
+            this.id = id;
+            this.channel = channel;
+            this.pid = pid;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public int pid() {
+            return pid;
+        }
+
+        /** Blocks until the container process exits; its exit code (128+signal when killed). */
+        public int awaitExit() {
+            Shim.Event e;
+            while ((e = channel.next(-1)) != null) {
+                if (e.verb().equals("exit")) return e.number();
+                if (e.verb().equals("error")) warn.accept(id + ": " + channel.explain(e));
+            }
+            Integer code = exitCode(dir(id));
+            return code == null ? 255 : code;
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+        }
+    }
+
+    private Path dir(String id) {
+        return root.resolve(id);
+    }
+
+    private static void checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("invalid container id \"" + id + "\": use letters, digits, '_', '.', '-' (up to 128)");
+        }
+    }
+
+    private static String cgroupPath(RuntimeSpec spec, String id) {
+        String p = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        return p == null || p.isEmpty() ? "/berth/" + id : p;
+    }
+
+    // ------------------------------------------------------------------ create
+
+    public Created create(CreateOptions o) throws IOException {
+        checkId(o.id());
+        Path bundle = o.bundle().toAbsolutePath().normalize();
+        RuntimeSpec spec = RuntimeSpecReader.read(bundle.resolve("config.json"));
+        if (spec.process() != null && spec.process().terminal() && o.consoleSocket() == null) {
+            throw new IllegalArgumentException("process.terminal is set: create needs --console-socket (or use run)");
+        }
+        return create(o, bundle, spec);
+    }
+
+    private Created create(CreateOptions o, Path bundle, RuntimeSpec spec) throws IOException {
+        Files.createDirectories(root);
+        Path dir = dir(o.id());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException("container \"" + o.id() + "\" already exists");
+        }
+        Cgroup cgroup = null;
+        Shim channel = null;
+        int pid = 0;
+        try {
+            Files.copy(bundle.resolve("config.json"), dir.resolve("config.json"));
+            Libc.mkfifo(dir.resolve("exec.fifo").toString(), 0600);
+            CgroupLayout layout = CgroupLayout.detect();
+            cgroup = Cgroup.of(layout, cgroupPath(spec, o.id()));
+            cgroup.create();
+            if (spec.linux() != null) for (String w : cgroup.apply(spec.linux().resources())) warn.accept(w);
+            byte[] filter = null;
+            int flags = 0;
+            if (spec.linux() != null && spec.linux().seccomp() != null) {
+                filter = SeccompCompiler.compile(spec.linux().seccomp());
+                flags = SeccompCompiler.flags(spec.linux().seccomp());
+            }
+            Plan plan = PlanCompiler.create(new PlanCompiler.Input(o.id(), bundle, spec, dir, o.consoleSocket(),
+                    cgroup.procsFiles(), cgroup.hostDirs(), layout.mode() == CgroupLayout.Mode.UNIFIED, filter, flags), warn);
+            channel = Shim.spawn(shim, plan);
+            int monitor = 0;
+            while (true) {
+                Shim.Event e = channel.next(SHIM_TIMEOUT_MS);
+                if (e == null) throw new IllegalStateException("the shim exited before the container was created");
+                switch (e.verb()) {
+                    case "monitor" -> monitor = e.number();
+                    case "pid" -> pid = e.number();
+                    case "error" -> throw new ContainerException(channel.explain(e));
+                    case "ready" -> {
+                        writeState(dir, o.id(), spec, bundle, pid, monitor);
+                        if (o.pidFile() != null) writeAtomically(o.pidFile(), pid + "\n");
+                        return new Created(o.id(), channel, pid);
+                    }
+                    default -> { }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (pid > 0) {
+                Libc.kill(pid, 9);
+                if (channel != null) drain(channel);
+            }
+            if (channel != null) channel.close();
+            if (cgroup != null) destroyQuietly(cgroup);
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private static void drain(Shim channel) {
+        try {
+            while (channel.next(5_000) != null) { /* until the monitor has reaped the child */ }
+        } catch (RuntimeException ignored) {
+            // timed out: nothing more to learn
+        }
+    }
+
+    private void destroyQuietly(Cgroup cgroup) {
+        try {
+            cgroup.killAll(9);
+            cgroup.destroy();
+        } catch (RuntimeException e) {
+            warn.accept("cleanup: " + e.getMessage());
+        }
+    }
+
+    private static void writeState(Path dir, String id, RuntimeSpec spec, Path bundle, int pid, int monitor) throws IOException {
+        Path rootfs = bundle.resolve(spec.root().path()).normalize();
+        writeAtomically(dir.resolve("state.json"), Json.writePretty(Json.obj(
+                "ociVersion", spec.ociVersion(), "id", id, "pid", pid, "pidStart", startTime(pid), "monitorPid", monitor,
+                "bundle", bundle.toString(), "rootfs", rootfs.toString(), "created", Instant.now().toString(),
+                "cgroupsPath", cgroupPath(spec, id), "annotations", spec.annotations())));
+    }
+
+    static void writeAtomically(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Field 22 of /proc/PID/stat: tells a live process from a later one that reused its pid. */
+    static long startTime(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[19]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    // ------------------------------------------------------------------ start
+
+    public void start(String id) throws IOException {
+        Loaded c = load(id);
+        Status s = c.status();
+        if (s != Status.CREATED) throw new IllegalStateException("cannot start container " + id + ": it is " + s.json() + ", not created");
+        Path fifo = dir(id).resolve("exec.fifo");
+        int fd = Libc.open(fifo.toString(), Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        if (fd < 0) throw new IllegalStateException("cannot start container " + id + ": its process is not waiting (" + Libc.strerror(-fd) + ")");
+        String state = Json.write(c.state(Status.RUNNING).toJson());
+        try {
+            byte[] body = state.getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(4 + body.length).order(ByteOrder.nativeOrder()).putInt(body.length).put(body);
+            Libc.writeAll(fd, b.array(), fifo.toString());
+        } finally {
+            Libc.close(fd);
+            Files.deleteIfExists(fifo);
+        }
+        try {
+            Hooks.run("poststart", c.spec.hooks().poststart(), state);
+        } catch (IOException e) {
+            warn.accept(id + ": " + e.getMessage());
+        }
+    }
+
+    /** create + start + wait + delete, as `runc run`: the exit code of the process (128+signal when killed). */
+    public int run(CreateOptions o) throws IOException {
+        checkId(o.id());
+        Path bundle = o.bundle().toAbsolutePath().normalize();
+        RuntimeSpec spec = RuntimeSpecReader.read(bundle.resolve("config.json"));
+        try (Created c = create(o, bundle, spec)) {
+            Thread cleanup = new Thread(() -> forceDelete(o.id()));
+            boolean hooked = addShutdownHook(cleanup);
+            try {
+                start(o.id());
+                return c.awaitExit();
+            } finally {
+                if (hooked) Runtime.getRuntime().removeShutdownHook(cleanup);
+                delete(o.id(), true);
+            }
+        }
+    }
+
+    private static boolean addShutdownHook(Thread t) {
+        try {
+            Runtime.getRuntime().addShutdownHook(t);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private void forceDelete(String id) {
+        try {
+            delete(id, true);
+        } catch (IOException | RuntimeException ignored) {
+            // best effort while the JVM goes down
+        }
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** A container's recorded state plus what was read back from the host. */
+    private final class Loaded {
+        final String id;
+        final JsonObject json;
+        final RuntimeSpec spec;
+        final int pid;
+
+        Loaded(String id, JsonObject json, RuntimeSpec spec) {
+            this.id = id;
+            this.json = json;
+            this.spec = spec;
+            this.pid = (int) json.longValue("pid", 0);
+        }
+
+        Cgroup cgroup() {
+            return Cgroup.of(CgroupLayout.detect(), json.string("cgroupsPath"));
+        }
+
+        boolean alive() {
+            return pid > 0 && startTime(pid) == json.longValue("pidStart", -2);
+        }
+
+        Status status() {
+            Path d = dir(id);
+            if (Files.exists(d.resolve("exit")) || !alive()) return Status.STOPPED;
+            if (Files.exists(d.resolve("exec.fifo"))) return Status.CREATED;
+            if (cgroup().isFrozen()) return Status.PAUSED;
+            return Status.RUNNING;
+        }
+
+        ContainerState state(Status s) {
+            Integer code = s == Status.STOPPED ? exitCode(dir(id)) : null;
+            boolean oom = s == Status.STOPPED && oomKilled();
+            return new ContainerState(json.string("ociVersion"), id, s, pid, json.string("bundle"), json.string("rootfs"),
+                    json.string("created"), json.stringMap("annotations"), code, oom);
+        }
+
+        private boolean oomKilled() {
+            try {
+                return cgroup().oomKillCount() > 0;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+    }
+
+    private Loaded load(String id) throws IOException {
+        checkId(id);
+        Path d = dir(id);
+        try {
+            JsonObject json = Json.parseObject(Files.readString(d.resolve("state.json")), d.resolve("state.json").toString());
+            RuntimeSpec spec = RuntimeSpecReader.read(d.resolve("config.json"));
+            return new Loaded(id, json, spec);
+        } catch (NoSuchFileException e) {
+            throw new ContainerNotFoundException(id);
+        }
+    }
+
+    private static Integer exitCode(Path dir) {
+        try {
+            return Integer.parseInt(Files.readString(dir.resolve("exit")).trim().split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    public ContainerState state(String id) throws IOException {
+        Loaded c = load(id);
+        return c.state(c.status());
+    }
+
+    public List<ContainerState> list() throws IOException {
+        List<ContainerState> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) return out;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path p : ds) {
+                if (!Files.exists(p.resolve("state.json"))) continue;
+                try {
+                    out.add(state(p.getFileName().toString()));
+                } catch (ContainerNotFoundException ignored) {
+                    // deleted meanwhile
+                }
+            }
+        }
+        out.sort(Comparator.comparing(ContainerState::created));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ kill, pause, ps
+
+    public void kill(String id, int signal, boolean all) throws IOException {
+        Loaded c = load(id);
+        Status s = c.status();
+        if (s == Status.STOPPED) throw new IllegalStateException("cannot kill container " + id + ": it is stopped");
+        if (all) c.cgroup().killAll(signal);
+        else Libc.kill(c.pid, signal);
+        if (s == Status.PAUSED && (signal == 9 || signal == 15)) c.cgroup().thaw();
+    }
+
+    public void pause(String id) throws IOException {
+        Loaded c = load(id);
+        if (c.status() != Status.RUNNING) throw new IllegalStateException("cannot pause container " + id + ": it is " + c.status().json());
+        c.cgroup().freeze();
+    }
+
+    public void resume(String id) throws IOException {
+        Loaded c = load(id);
+        if (c.status() != Status.PAUSED) throw new IllegalStateException("cannot resume container " + id + ": it is " + c.status().json());
+        c.cgroup().thaw();
+    }
+
+    /** Host pids of every process in the container's cgroup. */
+    public List<Long> ps(String id) throws IOException {
+        return load(id).cgroup().pids();
+    }
+
+    /** Resource use of a container, read from its cgroup. */
+    public Cgroup.Stats stats(String id) throws IOException {
+        return load(id).cgroup().stats();
+    }
+
+    // ------------------------------------------------------------------ delete
+
+    public void delete(String id, boolean force) throws IOException {
+        Loaded c = load(id);
+        Status s = c.status();
+        if ((s == Status.RUNNING || s == Status.PAUSED) && !force) {
+            throw new IllegalStateException("cannot delete container " + id + ": it is " + s.json() + " (stop it first, or use --force)");
+        }
+        Cgroup cgroup = c.cgroup();
+        if (s != Status.STOPPED) {
+            cgroup.killAll(9);
+            if (s == Status.PAUSED) cgroup.thaw();
+            awaitStopped(c);
+        }
+        cgroup.destroy();
+        String state = Json.write(c.state(Status.STOPPED).toJson());
+        deleteTree(dir(id));
+        try {
+            Hooks.run("poststop", c.spec.hooks().poststop(), state);
+        } catch (IOException e) {
+            warn.accept(id + ": " + e.getMessage());
+        }
+    }
+
+    private void awaitStopped(Loaded c) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        int monitor = (int) c.json.longValue("monitorPid", 0);
+        while (System.nanoTime() < deadline) {
+            boolean monitorGone = monitor <= 0 || !Files.exists(Path.of("/proc/" + monitor));
+            if (Files.exists(dir(c.id).resolve("exit")) || (!c.alive() && monitorGone)) return;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("container " + c.id + " did not stop within 10 s");
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ exec
+
+    /** Options of exec: detach returns once the process started; pidFile receives its host pid. */
+    public record ExecOptions(String consoleSocket, boolean detach, Path pidFile) {}
+
+    /** Runs another process in a running container; its exit code, or 0 once started when detached. */
+    public int exec(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
+        Loaded c = load(id);
+        if (c.status() != Status.RUNNING) throw new IllegalStateException("cannot exec in container " + id + ": it is " + c.status().json());
+        if (process.terminal() && o.detach() && o.consoleSocket() == null) {
+            throw new IllegalArgumentException("a detached exec with a terminal needs --console-socket");
+        }
+        Path execDir = dir(id).resolve("exec-" + UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectory(execDir);
+        RuntimeSpec.Linux linux = c.spec.linux();
+        byte[] filter = null;
+        int flags = 0;
+        if (linux.seccomp() != null) {
+            filter = SeccompCompiler.compile(linux.seccomp());
+            flags = SeccompCompiler.flags(linux.seccomp());
+        }
+        List<RuntimeSpec.Namespace> namespaces = linux.namespaces().stream().filter(n -> !n.type().equals("time")).toList();
+        Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, namespaces, process, execDir, o.consoleSocket(),
+                c.cgroup().procsFiles(), filter, flags), warn);
+        boolean keep = false;
+        try (Shim channel = Shim.spawn(shim, plan)) {
+            Shim.Event e;
+            while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
+                switch (e.verb()) {
+                    case "pid" -> {
+                        if (o.pidFile() != null) writeAtomically(o.pidFile(), e.number() + "\n");
+                    }
+                    case "error" -> throw new ContainerException(channel.explain(e));
+                    case "started" -> {
+                        if (o.detach()) {
+                            keep = true;
+                            return 0;
+                        }
+                    }
+                    case "exit" -> {
+                        return e.number();
+                    }
+                    default -> { }
+                }
+                if (e.verb().equals("started")) break;
+            }
+            while ((e = channel.next(-1)) != null) {
+                if (e.verb().equals("exit")) return e.number();
+                if (e.verb().equals("error")) throw new ContainerException(channel.explain(e));
+            }
+            throw new IllegalStateException("exec in " + id + ": the shim exited without an exit status");
+        } finally {
+            if (!keep) deleteTree(execDir);
+        }
+    }
+}

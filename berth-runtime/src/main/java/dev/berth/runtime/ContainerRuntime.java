@@ -7,6 +7,7 @@ import dev.berth.oci.runtime.RuntimeSpecReader;
 import dev.berth.runtime.ContainerState.Status;
 import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupLayout;
+import dev.berth.runtime.cgroup.DefaultDevices;
 import dev.berth.runtime.linux.Libc;
 import dev.berth.runtime.plan.Plan;
 import dev.berth.runtime.plan.PlanCompiler;
@@ -146,7 +147,9 @@ public final class ContainerRuntime {
             CgroupLayout layout = CgroupLayout.detect();
             cgroup = Cgroup.of(layout, cgroupPath(spec, o.id()));
             cgroup.create();
-            if (spec.linux() != null) for (String w : cgroup.apply(spec.linux().resources())) warn.accept(w);
+            if (spec.linux() != null) {
+                for (String w : cgroup.apply(DefaultDevices.withDefaults(spec.linux().resources(), spec.linux().devices()))) warn.accept(w);
+            }
             byte[] filter = null;
             int flags = 0;
             if (spec.linux() != null && spec.linux().seccomp() != null) {
@@ -480,7 +483,7 @@ public final class ContainerRuntime {
             flags = SeccompCompiler.flags(linux.seccomp());
         }
         List<RuntimeSpec.Namespace> namespaces = linux.namespaces().stream().filter(n -> !n.type().equals("time")).toList();
-        Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, namespaces, process, execDir, o.consoleSocket(),
+        Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, Path.of(c.json.string("rootfs")), namespaces, process, execDir, o.consoleSocket(),
                 c.cgroup().procsFiles(), filter, flags), warn);
         boolean keep = false;
         try (Shim channel = Shim.spawn(shim, plan)) {

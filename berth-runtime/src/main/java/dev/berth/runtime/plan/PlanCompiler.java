@@ -35,7 +35,7 @@ public final class PlanCompiler {
 
     /** An exec into a running container: its init pid, its namespaces and cgroup, the new process. */
     public record ExecInput(
-            int containerPid, List<Namespace> namespaces, RuntimeSpec.Process process, Path stateDir, String consoleSocket,
+            int containerPid, Path rootfs, List<Namespace> namespaces, RuntimeSpec.Process process, Path stateDir, String consoleSocket,
             List<Path> cgroupProcs, byte[] seccompFilter, int seccompFlags) {}
 
     private static final long S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFIFO = 0010000;
@@ -174,7 +174,7 @@ public final class PlanCompiler {
             plan.add(Op.C_WRITE, "sysctl " + s.getKey(), path, n(), path, s.getValue());
         }
         hooksStart = hooks.startContainer();
-        process(proc, in.seccompFilter(), in.seccompFlags(), true, in.stateDir());
+        process(proc, in.seccompFilter(), in.seccompFlags(), true, in.stateDir(), rootfs);
         return plan;
     }
 
@@ -192,12 +192,12 @@ public final class PlanCompiler {
                 join(new Namespace(type, ns + Namespaces.procName(type)));
             }
         }
-        process(in.process(), in.seccompFilter(), in.seccompFlags(), false, in.stateDir());
+        process(in.process(), in.seccompFilter(), in.seccompFlags(), false, in.stateDir(), in.rootfs());
         return plan;
     }
 
     /** The process steps shared by create and exec: tty, rlimits, seccomp, credentials, capabilities, exec. */
-    private void process(RuntimeSpec.Process p, byte[] seccomp, int seccompFlags, boolean create, Path stateDir) {
+    private void process(RuntimeSpec.Process p, byte[] seccomp, int seccompFlags, boolean create, Path stateDir, Path rootfs) {
         if (p.apparmorProfile() != null && !p.apparmorProfile().isEmpty()) warn.accept("process.apparmorProfile: AppArmor is not supported by berth; ignored");
         if (p.selinuxLabel() != null && !p.selinuxLabel().isEmpty()) warn.accept("process.selinuxLabel: SELinux is not supported by berth; ignored");
         if (p.terminal()) plan.add(Op.C_TTY, "allocate a terminal", null, n(p.user().uid(), p.user().gid()));
@@ -227,17 +227,33 @@ public final class PlanCompiler {
         if (create && hooksStart != null) for (Hook h : hooksStart) hook(Op.C_HOOK, "startContainer", h);
         if (seccomp != null && nnp) plan.addData(Op.C_SECCOMP, "load seccomp filter", n(seccompFlags), seccomp);
         List<String> strs = new ArrayList<>(p.args());
-        strs.addAll(withHome(p.env()));
+        strs.addAll(withHome(p.env(), rootfs, p.user().uid()));
         plan.add(Op.C_EXEC, "exec", String.join(" ", p.args()), n(p.args().size()), strs);
     }
 
     private List<Hook> hooksStart;
 
-    private static List<String> withHome(List<String> env) {
+    /** Like runc: without HOME in the env, the user's home from the rootfs's /etc/passwd (else "/"). */
+    private static List<String> withHome(List<String> env, Path rootfs, long uid) {
         if (env.stream().anyMatch(e -> e.startsWith("HOME="))) return env;
         List<String> out = new ArrayList<>(env);
-        out.add("HOME=/");
+        out.add("HOME=" + home(rootfs, uid));
         return out;
+    }
+
+    private static String home(Path rootfs, long uid) {
+        try {
+            Path passwd = SecurePath.resolve(rootfs, "/etc/passwd");
+            if (Files.isRegularFile(passwd)) {
+                for (String line : Files.readAllLines(passwd)) {
+                    String[] f = line.split(":");
+                    if (f.length >= 6 && f[2].equals(Long.toString(uid))) return f[5];
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // an unreadable passwd file means no home
+        }
+        return "/";
     }
 
     private static String nz(String s, String dflt) {

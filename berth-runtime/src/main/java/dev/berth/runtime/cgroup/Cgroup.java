@@ -3,7 +3,6 @@ package dev.berth.runtime.cgroup;
 import dev.berth.oci.runtime.RuntimeSpec.Resources;
 
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -35,6 +34,8 @@ public final class Cgroup {
     public static final String DEFAULT_PARENT = "/berth";
     /** Controllers create() enables for this cgroup in a v2 tree (each only if the tree offers it). */
     static final List<String> V2_CONTROLLERS = List.of("cpu", "cpuset", "io", "memory", "pids");
+    /** How long destroy() waits for exiting processes to leave (rmdir says EBUSY meanwhile). */
+    static final long DESTROY_WAIT_MS = 2_000;
 
     private final CgroupLayout layout;
     private final String path;
@@ -185,7 +186,8 @@ public final class Cgroup {
         for (String seg : segments()) {
             Set<String> offered = words(io.readIfExists(dir.resolve("cgroup.controllers")).orElse(""));
             Set<String> enabled = words(io.readIfExists(dir.resolve("cgroup.subtree_control")).orElse(""));
-            List<String> add = controllers.stream().filter(offered::contains).filter(c -> !enabled.contains(c)).toList();
+            List<String> add = controllers.stream()
+                    .filter(offered::contains).filter(c -> !enabled.contains(c)).toList();
             if (!add.isEmpty()) {
                 Path f = dir.resolve("cgroup.subtree_control");
                 try {
@@ -228,12 +230,32 @@ public final class Cgroup {
      * freezer or first v1 hierarchy. Empty when the cgroup does not exist.
      */
     public List<Long> pids() {
-        Path dir = unifiedDir()
+        return readProcs(membershipDir());
+    }
+
+    private Path membershipDir() {
+        return unifiedDir()
                 .or(() -> layout.ownerOf("pids") == CgroupLayout.Owner.V1 ? dir("pids") : Optional.empty())
                 .or(() -> layout.ownerOf("freezer") == CgroupLayout.Owner.V1 ? dir("freezer") : Optional.empty())
                 .orElseGet(() -> dirs().getFirst());
+    }
+
+    private List<Long> readProcs(Path dir) {
         String procs = io.readIfExists(dir.resolve("cgroup.procs")).orElse("");
         return procs.isBlank() ? List.of() : procs.lines().map(String::strip).map(Long::parseLong).toList();
+    }
+
+    /** pids() of this cgroup and every sub-cgroup the container may have made. */
+    private List<Long> pidsWithDescendants() {
+        Path top = membershipDir();
+        if (!Files.isDirectory(top)) return List.of();
+        List<Long> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(top)) {
+            s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(d -> all.addAll(readProcs(d)));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            all.addAll(readProcs(top));
+        }
+        return all;
     }
 
     /**
@@ -254,7 +276,8 @@ public final class Cgroup {
 
     public boolean isFrozen() {
         Optional<Path> v1 = v1Freezer();
-        return v1.isPresent() ? Freezer.isFrozenV1(io, v1.get()) : unifiedDir().filter(d -> Freezer.isFrozenV2(io, d)).isPresent();
+        if (v1.isPresent()) return Freezer.isFrozenV1(io, v1.get());
+        return unifiedDir().filter(d -> Freezer.isFrozenV2(io, d)).isPresent();
     }
 
     private Optional<Path> v1Freezer() {
@@ -281,10 +304,10 @@ public final class Cgroup {
     }
 
     /**
-     * Sends a signal to every process. SIGKILL goes through cgroup.kill when the v2 tree has it (kernel 5.14+;
-     * it also works on hybrid hosts, in a v2 directory without controllers). Otherwise the cgroup is frozen, each
-     * process signalled, and thawed, so none can fork past the signal; a cgroup that was already frozen stays
-     * frozen unless the signal is SIGKILL.
+     * Sends a signal to every process, sub-cgroups included. SIGKILL goes through cgroup.kill when the v2 tree
+     * has it (kernel 5.14+; it also works on hybrid hosts, in a v2 directory without controllers). Otherwise the
+     * cgroup is frozen, each process signalled, and thawed, so none can fork past the signal; a cgroup that was
+     * already frozen stays frozen unless the signal is SIGKILL.
      */
     public void killAll(int signal) {
         Optional<Path> kill = unifiedDir().map(d -> d.resolve("cgroup.kill")).filter(io::exists);
@@ -294,11 +317,13 @@ public final class Cgroup {
             if (v1Freezer().isPresent() && isFrozen()) thaw();
             return;
         }
-        boolean canFreeze = v1Freezer().isPresent() || unifiedDir().map(d -> io.exists(d.resolve("cgroup.freeze"))).orElse(false);
+        if (pidsWithDescendants().isEmpty()) return; // nothing to signal, or no such cgroup
+        boolean canFreeze = v1Freezer().isPresent()
+                || unifiedDir().map(d -> io.exists(d.resolve("cgroup.freeze"))).orElse(false);
         boolean wasFrozen = canFreeze && isFrozen();
         if (canFreeze && !wasFrozen) freeze();
         try {
-            for (long pid : pids()) {
+            for (long pid : pidsWithDescendants()) {
                 int err = Signals.kill(pid, signal);
                 if (err != 0 && err != Signals.ESRCH) {
                     throw new CgroupException("kill(" + pid + ", " + signal + ") in cgroup " + path + ": errno " + err);
@@ -311,44 +336,53 @@ public final class Cgroup {
 
     /**
      * Removes this cgroup's directories (with any sub-cgroups, deepest first) in every hierarchy; parents such as
-     * /berth stay. Waits briefly while the kernel still counts exiting processes (EBUSY). Missing directories are
-     * fine, so it may be called twice. Does not kill anything: see {@link #killAll}.
+     * /berth stay. Waits up to {@value #DESTROY_WAIT_MS} ms while exiting processes still count (EBUSY). Missing
+     * directories are fine, so it may be called twice. Does not kill anything: see {@link #killAll}.
      */
     public void destroy() {
-        List<String> failures = new ArrayList<>();
+        List<Path> todo = new ArrayList<>();
         for (Path d : dirs()) {
             if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) continue;
-            List<Path> tree;
             try (Stream<Path> s = Files.walk(d)) {
-                tree = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-                        .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+                s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                        .sorted(Comparator.comparingInt(Path::getNameCount).reversed()).forEach(todo::add);
             } catch (IOException | java.io.UncheckedIOException e) {
-                tree = List.of(d);
-            }
-            for (Path p : tree) {
-                String err = rmdir(p);
-                if (err != null) failures.add(p + ": " + err);
+                todo.add(d);
             }
         }
-        if (!failures.isEmpty()) throw new CgroupException("cannot remove cgroup " + path + ": " + String.join("; ", failures));
-    }
-
-    /** rmdir with retries on EBUSY for about two seconds; null on success or when already gone. */
-    private static String rmdir(Path dir) {
+        // One deadline for all hierarchies: exiting processes leave every hierarchy at the same moment.
+        long deadline = System.nanoTime() + DESTROY_WAIT_MS * 1_000_000;
         long pause = 5;
-        for (long waited = 0; ; waited += pause, pause = Math.min(pause * 2, 200)) {
-            try {
-                Files.delete(dir);
-                return null;
-            } catch (NoSuchFileException e) {
-                return null;
-            } catch (FileSystemException e) {
-                String reason = CgroupFiles.reason(e);
-                if (!reason.contains("busy") || waited > 2_000) return reason;
-            } catch (IOException e) {
-                return CgroupFiles.reason(e);
+        while (true) {
+            List<String> busy = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            List<Path> left = new ArrayList<>();
+            for (Path p : todo) {
+                String err = rmdir(p);
+                if (err == null) continue;
+                left.add(p);
+                (err.contains("busy") ? busy : failed).add(p + ": " + err);
+            }
+            todo = left;
+            if (todo.isEmpty()) return;
+            if (!failed.isEmpty() || System.nanoTime() > deadline) {
+                failed.addAll(busy);
+                throw new CgroupException("cannot remove cgroup " + path + ": " + String.join("; ", failed));
             }
             Freezer.sleep(pause);
+            pause = Math.min(pause * 2, 100);
+        }
+    }
+
+    /** rmdir; null on success or when already gone, else the reason. */
+    private static String rmdir(Path dir) {
+        try {
+            Files.delete(dir);
+            return null;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return CgroupFiles.reason(e);
         }
     }
 

@@ -27,7 +27,8 @@ class CgroupFiles {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             int n = ch.write(ByteBuffer.wrap(bytes));
             if (n != bytes.length) {
-                throw new CgroupException("cgroup " + file + ": cannot write \"" + value + "\": short write (" + n + " of " + bytes.length + " bytes)");
+                throw new CgroupException("cgroup " + file + ": cannot write \"" + value + "\": short write ("
+                        + n + " of " + bytes.length + " bytes)");
             }
         } catch (IOException e) {
             throw new CgroupException("cgroup " + file + ": cannot write \"" + value + "\": " + reason(e), e);

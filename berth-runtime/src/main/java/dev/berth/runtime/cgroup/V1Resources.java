@@ -47,7 +47,9 @@ final class V1Resources {
         } else if (swap != null) {
             io.write(memsw, Long.toString(swap));
         }
-        if (m.reservation() != null) io.write(dir.resolve("memory.soft_limit_in_bytes"), Long.toString(m.reservation()));
+        if (m.reservation() != null) {
+            io.write(dir.resolve("memory.soft_limit_in_bytes"), Long.toString(m.reservation()));
+        }
         if (m.swappiness() != null) {
             Path f = dir.resolve("memory.swappiness");
             if (io.exists(f)) io.write(f, Long.toString(m.swappiness()));

@@ -55,7 +55,9 @@ final class V2Resources {
     }
 
     static void cpu(CgroupFiles io, Path dir, Cpu c) {
-        if (c.shares() != null && c.shares() != 0) io.write(dir.resolve("cpu.weight"), Long.toString(cpuWeight(c.shares())));
+        if (c.shares() != null && c.shares() != 0) {
+            io.write(dir.resolve("cpu.weight"), Long.toString(cpuWeight(c.shares())));
+        }
         String max = cpuMax(c.quota(), c.period());
         if (max != null) io.write(dir.resolve("cpu.max"), max);
         if (c.idle() != null) io.write(dir.resolve("cpu.idle"), Long.toString(c.idle()));

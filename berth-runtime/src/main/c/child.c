@@ -61,6 +61,13 @@ static int mkdirs(const char *path, mode_t mode) {
     return 0;
 }
 
+/* In a new or joined user namespace our ids are still the host's (unmapped there): become its root,
+ * or the kernel refuses to create files (EOVERFLOW) on the namespace's own mounts. */
+static void become_ns_root(void) {
+    if (setresgid(0, 0, 0) < 0) fail("setresgid(0) in the user namespace");
+    if (setresuid(0, 0, 0) < 0) fail("setresuid(0) in the user namespace");
+}
+
 static void do_mount(const struct op *o) {
     const char *src = nz(o->str[0]), *dst = o->str[1], *type = nz(o->str[2]), *data = nz(o->str[3]);
     if (o->num[1] == 1 && mkdirs(dst, 0755) < 0) fail(dst);
@@ -205,6 +212,7 @@ void child_main(const struct plan *p, int sock, int fifo) {
     char *state = hook_state(p, atoi(go + 1));
     size_t state_len = state ? strlen(state) : 0;
     const struct op *cl = plan_find(p, P_CLONE);
+    if (cl && (cl->num[0] & CLONE_NEWUSER)) become_ns_root();
     if (cl && cl->nnum > 1 && cl->num[1] && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
     const struct op *exec = plan_find(p, C_EXEC);
     int started = 0;
@@ -215,6 +223,7 @@ void child_main(const struct plan *p, int sock, int fifo) {
             int fd = open(o->str[0], O_RDONLY | O_CLOEXEC);
             if (fd < 0 || setns(fd, (int)o->num[0]) < 0) fail(o->str[0]);
             close(fd);
+            if (o->num[0] == CLONE_NEWUSER) become_ns_root();
             break;
         }
         case C_MOUNT: do_mount(o); break;

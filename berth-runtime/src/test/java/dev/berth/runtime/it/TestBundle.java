@@ -28,6 +28,7 @@ final class TestBundle {
         this.out = Files.createDirectories(dir.resolve("out"));
         Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         BusyboxBundle.create(dir, List.of("true"));
+        Files.createDirectories(dir.resolve("rootfs/out")); // made here: a user-namespace root may not write the rootfs
         @SuppressWarnings("unchecked")
         Map<String, Object> c = (Map<String, Object>) Json.parse(Files.readString(dir.resolve("config.json")), "config.json");
         this.config = c;
@@ -76,6 +77,15 @@ final class TestBundle {
     String read(String name) throws IOException {
         Path p = out.resolve(name);
         return Files.exists(p) ? Files.readString(p) : "";
+    }
+
+    /** Like {@link #read}, for lambdas: no checked exception. */
+    String read0(String name) {
+        try {
+            return read(name);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The same bundle under a new id (a runtime keeps state per id), sharing the rootfs. */

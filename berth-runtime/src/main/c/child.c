@@ -251,7 +251,12 @@ void child_main(const struct plan *p, int sock, int fifo) {
         case C_NNP: if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs"); break;
         case C_SECCOMP: do_seccomp(o); break;
         case C_READY: {
-            if (exec) resolve(exec);
+            if (exec) {
+                size_t ready = g_op;
+                g_op = (size_t)(exec - p->ops); /* a lookup failure is the exec step's */
+                resolve(exec);
+                g_op = ready;
+            }
             if (send_msg(sock, "R") < 0) _exit(126);
             /* Block until `start` writes [u32 length][state JSON] into exec.fifo (opened O_RDWR,
              * so the read waits for data rather than seeing EOF before any writer came). */

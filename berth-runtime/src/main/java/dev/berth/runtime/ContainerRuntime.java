@@ -162,8 +162,9 @@ public final class ContainerRuntime {
             int monitor = 0;
             while (true) {
                 Shim.Event e = channel.next(SHIM_TIMEOUT_MS);
-                if (e == null) throw new IllegalStateException("the shim exited before the container was created");
+                if (e == null) throw new ContainerException("the shim exited before the container was created");
                 switch (e.verb()) {
+                    case "exit" -> throw new ContainerException(diedDuringSetup(e, cgroup));
                     case "monitor" -> monitor = e.number();
                     case "pid" -> pid = e.number();
                     case "error" -> throw new ContainerException(channel.explain(e));
@@ -185,6 +186,21 @@ public final class ContainerRuntime {
             deleteTree(dir);
             throw e;
         }
+    }
+
+    /** The container process ended before it was ready without saying why: say how it ended, and why if the kernel knows. */
+    private static String diedDuringSetup(Shim.Event exit, Cgroup cgroup) {
+        String[] f = exit.rest().split(" ");
+        int signal = f.length > 1 ? Integer.parseInt(f[1]) : 0;
+        String how = signal > 0 ? "was killed by " + dev.berth.runtime.linux.Signals.name(signal) : "exited with status " + f[0];
+        boolean oom = false;
+        try {
+            oom = cgroup.oomKillCount() > 0;
+        } catch (RuntimeException ignored) {
+            // no memory controller to ask
+        }
+        return "the container process " + how + " while it was being set up"
+                + (oom ? ": out of memory (the cgroup's memory limit is too low to start it)" : "");
     }
 
     private static void drain(Shim channel) {

@@ -228,7 +228,7 @@ public final class PlanCompiler {
         if (seccomp != null && nnp) plan.addData(Op.C_SECCOMP, "load seccomp filter", n(seccompFlags), seccomp);
         List<String> strs = new ArrayList<>(p.args());
         strs.addAll(withHome(p.env(), rootfs, p.user().uid()));
-        plan.add(Op.C_EXEC, "exec", String.join(" ", p.args()), n(p.args().size()), strs);
+        plan.add(Op.C_EXEC, "exec", null, n(p.args().size()), strs); // the shim's detail names the program
     }
 
     private List<Hook> hooksStart;

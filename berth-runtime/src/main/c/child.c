@@ -267,7 +267,7 @@ void child_main(const struct plan *p, int sock, int fifo) {
             state[len] = 0;
             state_len = len;
             started = 1;
-            close(fifo);
+            /* fifo stays open (close-on-exec): `start` waits for its last reader to go, i.e. for execve */
             break;
         }
         case C_HOOK:

@@ -1,18 +1,189 @@
 package dev.berth.cli;
 
+import dev.berth.runtime.BusyboxBundle;
+import dev.berth.runtime.ContainerRuntime;
+import dev.berth.runtime.ContainerState;
+
+import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
-/** {@code berth bench}: placeholder until the harness lands in the next commit. */
+/**
+ * {@code berth bench}: measures berth on this machine, with the peer measured in the same run. Figures are
+ * medians and 95th percentiles of wall time; the machine is noisy, so compare within one run.
+ */
 final class BenchCommand {
+    static final String HELP = """
+            Usage: berth bench runtime [--runs N] [--idle N] [--no-peer] [--no-cli]
+
+            Measures the container runtime on this machine against runc, in the same run:
+              api    create + start + wait of /bin/true in a busybox bundle through the Java API the
+                     engine calls (no JVM start per run), vs `runc run`
+              cli    `berth runtime run` as a command (JVM start-up included), vs `runc run`
+              idle   N idle containers started back to back: total time, host memory added,
+                     and the resident memory of each container's monitor
+            Needs root, runc and busybox-static (scripts/setup installs them).
+            """;
+
     private final PrintStream out;
+    private final PrintStream err;
 
     BenchCommand(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
     }
 
-    int run(List<String> argv) {
-        out.println("berth bench: not yet built");
-        return 2;
+    int run(List<String> argv) throws Exception {
+        Args a = new Args(argv);
+        if (!a.hasNext() || a.peek().equals("--help") || a.peek().equals("-h")) {
+            out.print(HELP);
+            return a.hasNext() ? 0 : 2;
+        }
+        String what = a.next();
+        if (!what.equals("runtime")) throw new Args.UsageException("unknown benchmark \"" + what + "\" (see berth bench --help)");
+        int runs = 100, idle = 200;
+        boolean peer = true, cli = true;
+        while (a.atFlag()) {
+            String f = a.next();
+            switch (Args.name(f)) {
+                case "--runs" -> runs = Integer.parseInt(a.value(f));
+                case "--idle" -> idle = Integer.parseInt(a.value(f));
+                case "--no-peer" -> peer = false;
+                case "--no-cli" -> cli = false;
+                default -> throw new Args.UsageException("unknown flag " + f);
+            }
+        }
+        a.end();
+        return runtime(runs, idle, peer, cli);
+    }
+
+    private int runtime(int runs, int idle, boolean peer, boolean cli) throws Exception {
+        Path work = Files.createTempDirectory("berth-bench");
+        try {
+            Path bundle = BusyboxBundle.create(work.resolve("true"), List.of("/bin/true"));
+            Path sleeper = BusyboxBundle.create(work.resolve("sleep"), List.of("sleep", "100000"));
+            ContainerRuntime rt = ContainerRuntime.defaults(work.resolve("berth-root"), w -> { });
+            Path runcRoot = work.resolve("runc-root");
+            out.printf("berth bench runtime: %d runs each, busybox /bin/true, %s%n", runs, machine());
+            out.printf("%-46s %9s %9s%n", "", "median", "p95");
+
+            // warm-up: first runs pay for page cache and JIT
+            for (int i = 0; i < 5; i++) rt.run(new ContainerRuntime.CreateOptions("bench-warm", bundle, null, null));
+            double[] api = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t = System.nanoTime();
+                int code = rt.run(new ContainerRuntime.CreateOptions("bench-" + i, bundle, null, null));
+                api[i] = (System.nanoTime() - t) / 1e6;
+                if (code != 0) throw new IllegalStateException("berth run exited " + code);
+            }
+            row("berth, Java API (create+start+wait+delete)", api);
+            double[] runc = null;
+            if (peer) {
+                runc = command(runs, List.of("runc", "--root", runcRoot.toString(), "run", "--bundle", bundle.toString(), "bench"));
+                row("runc run (command)", runc);
+            }
+            if (cli) {
+                String home = System.getenv("BERTH_HOME");
+                if (home == null) {
+                    err.println("berth bench: BERTH_HOME is not set (run through ./berth); skipping the command benchmark");
+                } else {
+                    List<String> cmd = List.of(home + "/berth", "runtime", "--root", work.resolve("cli-root").toString(), "run", "--bundle", bundle.toString(), "bench");
+                    command(3, cmd); // warm the page cache
+                    row("berth runtime run (command, JVM start-up incl.)", command(runs, cmd));
+                }
+            }
+            if (runc != null) out.printf("ratio berth API / runc run (median): %.2f%n", median(api) / median(runc));
+            if (idle > 0) idle(rt, sleeper, idle);
+            return 0;
+        } finally {
+            dev.berth.runtime.BusyboxBundle.deleteTree(work);
+        }
+    }
+
+    private void idle(ContainerRuntime rt, Path bundle, int n) throws Exception {
+        long before = memAvailableKb();
+        List<String> ids = new ArrayList<>();
+        long t = System.nanoTime();
+        try {
+            for (int i = 0; i < n; i++) {
+                String id = "bench-idle-" + i;
+                rt.create(new ContainerRuntime.CreateOptions(id, bundle, null, null)).close();
+                ids.add(id);
+                rt.start(id);
+            }
+            double total = (System.nanoTime() - t) / 1e6;
+            Thread.sleep(500);
+            long after = memAvailableKb();
+            double[] pss = new double[n], rss = new double[n];
+            for (int i = 0; i < n; i++) {
+                ContainerState s = rt.state(ids.get(i));
+                int monitor = parentOf(s.pid());
+                pss[i] = kb(Path.of("/proc/" + monitor + "/smaps_rollup"), "Pss:");
+                rss[i] = kb(Path.of("/proc/" + monitor + "/status"), "VmRSS:");
+            }
+            out.printf("%d idle containers started back to back: %.0f ms total, %.1f ms each%n", n, total, total / n);
+            out.printf("host memory added (MemAvailable drop): %.2f MiB per container%n", (before - after) / 1024.0 / n);
+            out.printf("monitor (berth-shim) per container: median RSS %.0f KiB, median PSS %.0f KiB%n", median(rss), median(pss));
+        } finally {
+            for (String id : ids) {
+                try {
+                    rt.delete(id, true);
+                } catch (Exception e) {
+                    err.println("berth bench: cleanup of " + id + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static double[] command(int runs, List<String> cmd) throws IOException, InterruptedException {
+        double[] times = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectInput(new File("/dev/null")).start();
+            int code = p.waitFor();
+            times[i] = (System.nanoTime() - t) / 1e6;
+            if (code != 0) throw new IllegalStateException(String.join(" ", cmd) + " exited " + code);
+        }
+        return times;
+    }
+
+    private void row(String name, double[] ms) {
+        out.printf("%-46s %6.1f ms %6.1f ms%n", name, median(ms), percentile(ms, 95));
+    }
+
+    static double median(double[] v) {
+        return percentile(v, 50);
+    }
+
+    static double percentile(double[] v, int p) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)];
+    }
+
+    private static int parentOf(int pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    }
+
+    private static long kb(Path file, String key) throws IOException {
+        for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+        }
+        return 0;
+    }
+
+    private static long memAvailableKb() throws IOException {
+        return kb(Path.of("/proc/meminfo"), "MemAvailable:");
+    }
+
+    private static String machine() {
+        return Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.version");
     }
 }

@@ -17,6 +17,11 @@ public final class BusyboxBundle {
 
     private BusyboxBundle() {}
 
+    /** Removes a directory tree (bundles made here, benchmark scratch space). */
+    public static void deleteTree(Path dir) {
+        ContainerRuntime.deleteTree(dir);
+    }
+
     public static Path create(Path bundle, List<String> args) throws IOException {
         if (!Files.isExecutable(BUSYBOX)) throw new IOException(BUSYBOX + " is missing: install busybox-static (scripts/setup does)");
         Path rootfs = bundle.resolve("rootfs");

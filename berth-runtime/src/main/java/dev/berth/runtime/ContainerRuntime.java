@@ -259,6 +259,11 @@ public final class ContainerRuntime {
             byte[] body = state.getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(4 + body.length).order(ByteOrder.nativeOrder()).putInt(body.length).put(body);
             Libc.writeAll(fd, b.array(), fifo.toString());
+            // The process holds its end of the FIFO until execve (close-on-exec): when the FIFO has no reader
+            // left, startContainer hooks have run and the process is executing (or has failed and exited).
+            if (Libc.poll(fd, 0, (int) SHIM_TIMEOUT_MS) == 0) {
+                throw new ContainerException("start " + id + ": the process did not exec within " + SHIM_TIMEOUT_MS / 1000 + " s");
+            }
         } finally {
             Libc.close(fd);
             Files.deleteIfExists(fifo);
@@ -331,10 +336,30 @@ public final class ContainerRuntime {
 
         Status status() {
             Path d = dir(id);
-            if (Files.exists(d.resolve("exit")) || !alive()) return Status.STOPPED;
+            if (Files.exists(d.resolve("exit"))) return Status.STOPPED;
+            if (!alive()) {
+                awaitExitRecord();
+                return Status.STOPPED;
+            }
             if (Files.exists(d.resolve("exec.fifo"))) return Status.CREATED;
             if (cgroup().isFrozen()) return Status.PAUSED;
             return Status.RUNNING;
+        }
+
+        /** The process is gone: give its monitor (if still there) a moment to record how it ended. */
+        void awaitExitRecord() {
+            Path exit = dir(id).resolve("exit");
+            int monitor = (int) json.longValue("monitorPid", 0);
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (!Files.exists(exit) && monitor > 0 && Files.exists(Path.of("/proc/" + monitor)) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         ContainerState state(Status s) {

@@ -25,7 +25,7 @@ public final class Libc {
     public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int ENOENT = 2, ESRCH = 3, EINTR = 4, EAGAIN = 11, EEXIST = 17, ENXIO = 6, EPERM = 1;
-    public static final int POLLIN = 1, POLLHUP = 0x10;
+    public static final int POLLIN = 1, POLLERR = 0x8, POLLHUP = 0x10;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -149,13 +149,22 @@ public final class Libc {
 
     /** Waits up to timeoutMillis for fd to become readable (or hung up); false on timeout. */
     public static boolean pollIn(int fd, int timeoutMillis) {
+        return poll(fd, POLLIN, timeoutMillis) != 0;
+    }
+
+    /**
+     * poll(2) on one descriptor: the returned events, 0 on timeout. POLLERR and POLLHUP are always reported, so
+     * events 0 waits for those alone (a FIFO's writer sees POLLERR once the FIFO has no reader left).
+     */
+    public static int poll(int fd, int events, int timeoutMillis) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(8), st = a.allocate(CAPTURE);
             p.set(JAVA_INT, 0, fd);
-            p.set(ValueLayout.JAVA_SHORT, 4, (short) POLLIN);
+            p.set(ValueLayout.JAVA_SHORT, 4, (short) events);
             while (true) {
                 int r = (int) H.POLL.invokeExact(st, p, 1L, timeoutMillis);
-                if (r >= 0) return r > 0;
+                if (r > 0) return p.get(ValueLayout.JAVA_SHORT, 6);
+                if (r == 0) return 0;
                 if (errno(st) != EINTR) throw new LinuxException("poll", errno(st), null);
             }
         } catch (Throwable t) {

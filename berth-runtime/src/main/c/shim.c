@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -19,7 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int g_sync = 4; /* to Java; -1 once Java has gone */
+static int g_sync = -1; /* the Unix socket to Java; -1 once Java has gone */
 
 int write_all(int fd, const void *buf, size_t len) {
     while (len) {
@@ -168,15 +169,27 @@ static void monitor(pid_t child, int sock, int master, const char *dir, int sigf
     }
 }
 
+/* Connects to the Unix socket Java listens on (argv[2]); close-on-exec, so hooks and the container never see it. */
+static int connect_sync(const char *path) {
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (s < 0 || strlen(path) >= sizeof a.sun_path) return -1;
+    strcpy(a.sun_path, path);
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) { close(s); return -1; }
+    return s;
+}
+
 int main(int argc, char **argv) {
-    (void)argc; (void)argv;
+    if (argc != 3) {
+        fprintf(stderr, "usage: berth-shim PLAN-FILE SYNC-SOCKET (started by berth, not by hand)\n");
+        return 2;
+    }
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
-    syscall(SYS_close_range, 5, ~0U, 0);
-    fcntl(4, F_SETFD, FD_CLOEXEC); /* the sync pipe must not reach hooks or the container */
+    syscall(SYS_close_range, 3, ~0U, 0);
 
     /* Detach: the parent exits at once (Java reaps it); we are reparented and outlive Java. */
     pid_t pid = fork();
@@ -185,9 +198,13 @@ int main(int argc, char **argv) {
     setsid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+    g_sync = connect_sync(argv[2]);
+    if (g_sync < 0) return 1; /* Java is gone or never listened: nobody to report to */
     struct plan plan;
-    if (plan_read(3, &plan) < 0) { tell("error -1 %d invalid plan", EINVAL); return 1; }
-    close(3);
+    int pfd = open(argv[1], O_RDONLY | O_CLOEXEC);
+    if (pfd < 0 || plan_read(pfd, &plan) < 0) { tell("error -1 %d invalid plan %s", pfd < 0 ? errno : EINVAL, argv[1]); return 1; }
+    close(pfd);
+    unlink(argv[1]);
     const struct op *mode = plan_find(&plan, P_MODE), *sd = plan_find(&plan, P_STATE_DIR);
     const struct op *cl = plan_find(&plan, P_CLONE), *con = plan_find(&plan, P_CONSOLE), *jp = plan_find(&plan, P_JOIN_PID);
     if (!mode || !sd || !cl) { tell("error -1 %d plan lacks mode, state dir or clone", EINVAL); return 1; }
@@ -199,7 +216,7 @@ int main(int argc, char **argv) {
     if (create) {
         char path[4096];
         snprintf(path, sizeof path, "%s/exec.fifo", dir);
-        if ((fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) { tell("error -1 %d open %s", errno, path); return 1; }
+        if (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) { tell("error -1 %d exec fifo %s", errno, path); return 1; }
     }
     if (jp) {
         int fd = open(jp->str[0], O_RDONLY | O_CLOEXEC);

@@ -9,8 +9,9 @@
  *
  *   Java                       shim (monitor)                    child (container process)
  *   ----                       --------------                    -------------------------
- *   posix_spawn(shim) -------> fork; parent exits (Java reaps it)
- *   write plan on fd 3 ------> read plan; setsid; subreaper
+ *   write plan file, listen
+ *   start `shim PLAN SOCK` --> fork; parent exits (Java reaps it)
+ *   <------------------------- connect SOCK; read PLAN; setsid; subreaper
  *                              open fifo/console; clone(flags) ---> wait for "G"
  *   <------- "monitor M\npid P" write uid/gid maps, cgroup.procs
  *                              send "G" ----------------------->  setns, mounts, pivot_root, ...
@@ -21,7 +22,9 @@
  *
  * Any failure in the child is sent as "E <op index> <errno> <detail>" and relayed to Java as
  * "error <op index> <errno> <detail>"; Java names the step (which mount, which path).
- * fd 3: the plan (read to EOF). fd 4: the sync pipe to Java (lines; EPIPE ignored once Java is gone).
+ * argv[1]: the plan file (read, then removed). argv[2]: the Unix socket Java listens on (lines; EPIPE is
+ * ignored once Java is gone). Starting with plain argv lets Java use ProcessBuilder: no FFM on this path,
+ * which keeps `berth runtime run` from linking native calls at start-up (docs/startup.md).
  */
 #ifndef BERTH_SHIM_H
 #define BERTH_SHIM_H

@@ -30,6 +30,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] argv) {
+        dev.berth.runtime.Trace.mark("main");
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 

@@ -9,11 +9,13 @@ import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupLayout;
 import dev.berth.runtime.cgroup.DefaultDevices;
 import dev.berth.runtime.linux.Libc;
+import dev.berth.runtime.linux.Signals;
 import dev.berth.runtime.plan.Plan;
 import dev.berth.runtime.plan.PlanCompiler;
 import dev.berth.runtime.seccomp.SeccompCompiler;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -142,14 +144,15 @@ public final class ContainerRuntime {
         Shim channel = null;
         int pid = 0;
         try {
+            Trace.mark("spec read, state dir made");
             Files.copy(bundle.resolve("config.json"), dir.resolve("config.json"));
-            Libc.mkfifo(dir.resolve("exec.fifo").toString(), 0600);
             CgroupLayout layout = CgroupLayout.detect();
             cgroup = Cgroup.of(layout, cgroupPath(spec, o.id()));
             cgroup.create();
             if (spec.linux() != null) {
                 for (String w : cgroup.apply(DefaultDevices.withDefaults(spec.linux().resources(), spec.linux().devices()))) warn.accept(w);
             }
+            Trace.mark("cgroup made");
             byte[] filter = null;
             int flags = 0;
             if (spec.linux() != null && spec.linux().seccomp() != null) {
@@ -158,7 +161,9 @@ public final class ContainerRuntime {
             }
             Plan plan = PlanCompiler.create(new PlanCompiler.Input(o.id(), bundle, spec, dir, o.consoleSocket(),
                     cgroup.procsFiles(), cgroup.hostDirs(), layout.mode() == CgroupLayout.Mode.UNIFIED, filter, flags), warn);
-            channel = Shim.spawn(shim, plan);
+            Trace.mark("plan compiled");
+            channel = Shim.spawn(shim, plan, dir);
+            Trace.mark("shim spawned");
             int monitor = 0;
             while (true) {
                 Shim.Event e = channel.next(SHIM_TIMEOUT_MS);
@@ -169,6 +174,7 @@ public final class ContainerRuntime {
                     case "pid" -> pid = e.number();
                     case "error" -> throw new ContainerException(channel.explain(e));
                     case "ready" -> {
+                        Trace.mark("container ready");
                         writeState(dir, o.id(), spec, bundle, pid, monitor);
                         if (o.pidFile() != null) writeAtomically(o.pidFile(), pid + "\n");
                         return new Created(o.id(), channel, pid);
@@ -178,7 +184,7 @@ public final class ContainerRuntime {
             }
         } catch (IOException | RuntimeException e) {
             if (pid > 0) {
-                Libc.kill(pid, 9);
+                Libc.kill(pid, Signals.SIGKILL);
                 if (channel != null) drain(channel);
             }
             if (channel != null) channel.close();
@@ -252,26 +258,42 @@ public final class ContainerRuntime {
         Status s = c.status();
         if (s != Status.CREATED) throw new IllegalStateException("cannot start container " + id + ": it is " + s.json() + ", not created");
         Path fifo = dir(id).resolve("exec.fifo");
-        int fd = Libc.open(fifo.toString(), Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
-        if (fd < 0) throw new IllegalStateException("cannot start container " + id + ": its process is not waiting (" + Libc.strerror(-fd) + ")");
         String state = Json.write(c.state(Status.RUNNING).toJson());
-        try {
+        Path before = exe(c.pid);
+        // O_RDWR: opening never blocks, even if the process died meanwhile (a write-only open would wait for a reader).
+        try (RandomAccessFile f = new RandomAccessFile(fifo.toFile(), "rw")) {
             byte[] body = state.getBytes(StandardCharsets.UTF_8);
-            ByteBuffer b = ByteBuffer.allocate(4 + body.length).order(ByteOrder.nativeOrder()).putInt(body.length).put(body);
-            Libc.writeAll(fd, b.array(), fifo.toString());
-            // The process holds its end of the FIFO until execve (close-on-exec): when the FIFO has no reader
-            // left, startContainer hooks have run and the process is executing (or has failed and exited).
-            if (Libc.poll(fd, 0, (int) SHIM_TIMEOUT_MS) == 0) {
-                throw new ContainerException("start " + id + ": the process did not exec within " + SHIM_TIMEOUT_MS / 1000 + " s");
-            }
+            f.write(ByteBuffer.allocate(4 + body.length).order(ByteOrder.nativeOrder()).putInt(body.length).put(body).array());
         } finally {
-            Libc.close(fd);
             Files.deleteIfExists(fifo);
         }
+        if (!c.spec.hooks().poststart().isEmpty()) awaitExec(c, before);
         try {
             Hooks.run("poststart", c.spec.hooks().poststart(), state);
         } catch (IOException e) {
             warn.accept(id + ": " + e.getMessage());
+        }
+    }
+
+    /** The program a process runs: it changes from the shim to the container's program at execve. */
+    private static Path exe(int pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Poststart hooks run after the process is executed: wait for its execve (or its end). */
+    private void awaitExec(Loaded c, Path before) {
+        long deadline = System.nanoTime() + SHIM_TIMEOUT_MS * 1_000_000;
+        while (System.nanoTime() < deadline && c.alive() && java.util.Objects.equals(exe(c.pid), before)) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -285,10 +307,13 @@ public final class ContainerRuntime {
             boolean hooked = addShutdownHook(cleanup);
             try {
                 start(o.id());
+                Trace.mark("started");
                 return c.awaitExit();
             } finally {
+                Trace.mark("exited");
                 if (hooked) Runtime.getRuntime().removeShutdownHook(cleanup);
                 delete(o.id(), true);
+                Trace.mark("deleted");
             }
         }
     }
@@ -426,8 +451,12 @@ public final class ContainerRuntime {
         Loaded c = load(id);
         Status s = c.status();
         if (s == Status.STOPPED) throw new IllegalStateException("cannot kill container " + id + ": it is stopped");
-        if (all) c.cgroup().killAll(signal);
-        else Libc.kill(c.pid, signal);
+        if (all) {
+            c.cgroup().killAll(signal);
+        } else {
+            int err = Libc.kill(c.pid, signal);
+            if (err != 0 && err != Libc.ESRCH) throw new dev.berth.runtime.linux.LinuxException("kill", err, "container " + id + ", pid " + c.pid);
+        }
         if (s == Status.PAUSED && (signal == 9 || signal == 15)) c.cgroup().thaw();
     }
 
@@ -527,7 +556,7 @@ public final class ContainerRuntime {
         Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, Path.of(c.json.string("rootfs")), namespaces, process, execDir, o.consoleSocket(),
                 c.cgroup().procsFiles(), filter, flags), warn);
         boolean keep = false;
-        try (Shim channel = Shim.spawn(shim, plan)) {
+        try (Shim channel = Shim.spawn(shim, plan, execDir)) {
             Shim.Event e;
             while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
                 switch (e.verb()) {

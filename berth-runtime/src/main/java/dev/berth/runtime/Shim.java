@@ -4,16 +4,26 @@ import dev.berth.runtime.linux.Libc;
 import dev.berth.runtime.plan.Plan;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.UUID;
 
 /**
- * Starts the C shim (src/main/c) with a plan and reads what it reports on the sync pipe, one line per event:
- * {@code monitor M}, {@code pid P}, {@code ready}, {@code started}, {@code error IDX ERRNO DETAIL},
- * {@code exit CODE SIGNAL}. See shim.h for the protocol.
+ * Starts the C shim (src/main/c) with a plan and reads what it reports, one line per event: {@code monitor M},
+ * {@code pid P}, {@code ready}, {@code started}, {@code error IDX ERRNO DETAIL}, {@code exit CODE SIGNAL}. See
+ * shim.h for the protocol. The shim is started by ProcessBuilder with the caller's stdio inherited (the
+ * container's stdio, for run), its plan in a file, and this end of a Unix socket to report on: no native call
+ * from Java on this path.
  */
 final class Shim implements AutoCloseable {
     /** One line from the shim, split into its verb and the rest. */
@@ -23,14 +33,17 @@ final class Shim implements AutoCloseable {
         }
     }
 
-    private final int fd;
+    private static final long CONNECT_TIMEOUT_MS = 10_000;
+    private final SocketChannel channel;
+    private final Selector selector;
     private final Plan plan;
-    private final byte[] buf = new byte[4096];
+    private final ByteBuffer buf = ByteBuffer.allocate(4096);
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean eof;
 
-    private Shim(int fd, Plan plan) {
-        this.fd = fd;
+    private Shim(SocketChannel channel, Selector selector, Plan plan) {
+        this.channel = channel;
+        this.selector = selector;
         this.plan = plan;
     }
 
@@ -48,52 +61,71 @@ final class Shim implements AutoCloseable {
         throw new IllegalStateException("cannot find berth-shim: build with ./berth (or mvn package), or set BERTH_SHIM");
     }
 
-    static Shim spawn(Path shim, Plan plan) {
-        int[] planPipe = Libc.pipe();
-        int[] sync;
-        try {
-            sync = Libc.pipe();
-        } catch (RuntimeException e) {
-            Libc.close(planPipe[0]);
-            Libc.close(planPipe[1]);
-            throw e;
-        }
-        int pid;
-        try {
-            pid = Libc.spawn(shim.toString(), List.of("berth-shim"), planPipe[0], sync[1]);
-        } finally {
-            Libc.close(planPipe[0]);
-            Libc.close(sync[1]);
-        }
-        try {
-            Libc.writeAll(planPipe[1], plan.encode(), "plan for " + shim);
-        } finally {
-            Libc.close(planPipe[1]);
-        }
-        Libc.waitpid(pid); // the shim forks and its first process exits at once
-        return new Shim(sync[0], plan);
+    /** A Unix socket path must fit in 108 bytes: beside the state, or in /tmp when that path is too long. */
+    private static Path socketPath(Path dir) {
+        Path p = dir.resolve("sync.sock");
+        return p.toString().length() < 100 ? p : Path.of(System.getProperty("java.io.tmpdir"), "berth-" + UUID.randomUUID() + ".sock");
     }
 
-    /** The next event; null at end of stream (the monitor exited). Throws if nothing comes within the timeout. */
+    /** Starts the shim on a plan; dir receives the plan file and, briefly, the socket. */
+    static Shim spawn(Path shim, Plan plan, Path dir) throws IOException {
+        Path planFile = dir.resolve("plan");
+        Files.write(planFile, plan.encode());
+        Path sock = socketPath(dir);
+        Selector selector = Selector.open();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            Process first = new ProcessBuilder(shim.toString(), planFile.toString(), sock.toString()).inheritIO().start();
+            if (selector.select(CONNECT_TIMEOUT_MS) == 0) {
+                first.destroyForcibly();
+                throw new ContainerException("the shim " + shim + " did not connect within " + CONNECT_TIMEOUT_MS / 1000 + " s");
+            }
+            SocketChannel ch = server.accept();
+            selector.selectedKeys().clear();
+            ch.configureBlocking(false);
+            ch.register(selector, SelectionKey.OP_READ);
+            first.waitFor(); // the shim forks and its first process exits at once
+            return new Shim(ch, selector, plan);
+        } catch (IOException | RuntimeException e) {
+            selector.close();
+            Files.deleteIfExists(planFile);
+            throw e;
+        } catch (InterruptedException e) {
+            selector.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the shim", e);
+        } finally {
+            Files.deleteIfExists(sock);
+        }
+    }
+
+    /** The next event; null at end of stream (the monitor exited). A negative timeout waits for ever. */
     Event next(long timeoutMillis) {
-        while (true) {
-            byte[] have = pending.toByteArray();
-            for (int i = 0; i < have.length; i++) {
-                if (have[i] == '\n') {
-                    String line = new String(have, 0, i, StandardCharsets.UTF_8);
-                    pending.reset();
-                    pending.write(have, i + 1, have.length - i - 1);
-                    int sp = line.indexOf(' ');
-                    return sp < 0 ? new Event(line, "") : new Event(line.substring(0, sp), line.substring(sp + 1));
+        try {
+            while (true) {
+                byte[] have = pending.toByteArray();
+                for (int i = 0; i < have.length; i++) {
+                    if (have[i] == '\n') {
+                        String line = new String(have, 0, i, StandardCharsets.UTF_8);
+                        pending.reset();
+                        pending.write(have, i + 1, have.length - i - 1);
+                        int sp = line.indexOf(' ');
+                        return sp < 0 ? new Event(line, "") : new Event(line.substring(0, sp), line.substring(sp + 1));
+                    }
                 }
+                if (eof) return null;
+                int ready = timeoutMillis < 0 ? selector.select() : selector.select(Math.max(1, timeoutMillis));
+                if (ready == 0 && timeoutMillis >= 0) throw new ContainerException("timed out after " + timeoutMillis + " ms waiting for the shim");
+                selector.selectedKeys().clear();
+                buf.clear();
+                int n = channel.read(buf);
+                if (n < 0) eof = true;
+                else pending.write(buf.array(), 0, n);
             }
-            if (eof) return null;
-            if (timeoutMillis >= 0 && !Libc.pollIn(fd, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))) {
-                throw new RuntimeException("timed out after " + timeoutMillis + " ms waiting for the shim");
-            }
-            int n = Libc.read(fd, buf);
-            if (n == 0) eof = true;
-            else pending.write(buf, 0, n);
+        } catch (IOException e) {
+            throw new ContainerException("reading from the shim: " + e.getMessage());
         }
     }
 
@@ -107,6 +139,11 @@ final class Shim implements AutoCloseable {
 
     @Override
     public void close() {
-        Libc.close(fd);
+        try {
+            selector.close();
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
     }
 }

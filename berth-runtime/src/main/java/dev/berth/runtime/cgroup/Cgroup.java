@@ -1,5 +1,8 @@
 package dev.berth.runtime.cgroup;
 
+import dev.berth.runtime.linux.Libc;
+import dev.berth.runtime.linux.Signals;
+
 import dev.berth.oci.runtime.RuntimeSpec.Resources;
 
 import java.io.IOException;
@@ -324,8 +327,8 @@ public final class Cgroup {
         if (canFreeze && !wasFrozen) freeze();
         try {
             for (long pid : pidsWithDescendants()) {
-                int err = Signals.kill(pid, signal);
-                if (err != 0 && err != Signals.ESRCH) {
+                int err = Libc.kill(pid, signal);
+                if (err != 0 && err != Libc.ESRCH) {
                     throw new CgroupException("kill(" + pid + ", " + signal + ") in cgroup " + path + ": errno " + err);
                 }
             }

@@ -4,6 +4,8 @@ import java.util.List;
 
 /** Signal names (KILL, SIGKILL) and numbers (9) as the kill commands of runc and docker accept them. */
 public final class Signals {
+    public static final int SIGKILL = 9, SIGTERM = 15;
+
     private static final List<String> NAMES = List.of("", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL",
             "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
             "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS");

@@ -341,7 +341,7 @@ class CgroupHostTest {
         assertThat(cg.hostDirs().values()).allMatch(Files::isDirectory);
 
         cg.freeze(); // a paused container being killed
-        cg.killAll(Signals.SIGKILL);
+        cg.killAll(dev.berth.runtime.linux.Signals.SIGKILL);
         assertThat(a.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(b.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(a.exitValue()).isEqualTo(128 + 9);
@@ -367,7 +367,7 @@ class CgroupHostTest {
         sub.addProcess(q.pid());
         assertThat(cg.pids()).containsExactly(p.pid());
 
-        cg.killAll(Signals.SIGTERM); // freeze, kill(2) each pid, thaw
+        cg.killAll(dev.berth.runtime.linux.Signals.SIGTERM); // freeze, kill(2) each pid, thaw
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(q.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(128 + 15);
@@ -376,7 +376,7 @@ class CgroupHostTest {
 
         cg.destroy();
         assertThat(cg.hostDirs().values()).noneMatch(Files::exists);
-        cg.killAll(Signals.SIGTERM); // a cgroup that is gone: nothing to do
+        cg.killAll(dev.berth.runtime.linux.Signals.SIGTERM); // a cgroup that is gone: nothing to do
     }
 
     /** The cgroup2 tree alone: on a hybrid host it has no controllers, yet membership, freeze and kill work. */
@@ -417,7 +417,7 @@ class CgroupHostTest {
         System.out.println("[CgroupHostTest] v2-only " + s);
         assertThat(s.cpuUsageNanos()).as("cpu.stat is a core file").isPositive();
 
-        cg.killAll(Signals.SIGKILL); // cgroup.kill
+        cg.killAll(dev.berth.runtime.linux.Signals.SIGKILL); // cgroup.kill
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(128 + 9);
         await("populated 0", () -> CgroupFixture.read(dir.resolve("cgroup.events")).contains("populated 0"));

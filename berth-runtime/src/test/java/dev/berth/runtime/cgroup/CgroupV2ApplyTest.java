@@ -214,7 +214,7 @@ class CgroupV2ApplyTest {
         cg.thaw();
         assertThat(cg.isFrozen()).isFalse();
         kernel.writes.clear();
-        cg.killAll(Signals.SIGKILL); // the fake's pids are never signalled: cgroup.kill exists
+        cg.killAll(dev.berth.runtime.linux.Signals.SIGKILL); // the fake's pids are never signalled: cgroup.kill exists
         assertThat(kernel.writes).containsExactly("sys/fs/cgroup/berth/c1/cgroup.kill=1");
     }
 

@@ -20,8 +20,9 @@ public final class Main {
               version    print the version
 
             Start here:
-              berth runtime spec --busybox /tmp/box       # a bundle from the host's busybox-static
-              berth runtime run --bundle /tmp/box demo    # run it: a shell in its own namespaces
+              berth runtime spec --busybox /tmp/box -- sh -c 'ps; hostname'
+                                                          # a bundle from the host's busybox-static
+              berth runtime run --bundle /tmp/box demo    # run it in its own namespaces and cgroup
               berth runtime --help                        # every runtime command
 
             Run 'berth <command> --help' for a command's options.

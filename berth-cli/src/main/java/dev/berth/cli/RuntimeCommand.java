@@ -41,9 +41,10 @@ final class RuntimeCommand {
                                       host pids of the container's processes
               pause ID / resume ID    freeze and thaw every process (cgroup freezer)
               list                    all containers under --root
-              spec [--bundle DIR] [--busybox DIR] [--args 'CMD ARGS']
-                                      write a default config.json (runc's defaults); --busybox DIR
-                                      makes a whole bundle from the host's busybox-static
+              spec [--bundle DIR] [--busybox DIR] [--memory SIZE] [--pids-limit N] [-- CMD ARGS...]
+                                      write a default config.json (runc's defaults; process "sh" with
+                                      a terminal unless a command is given); --busybox DIR makes a
+                                      whole bundle from the host's busybox-static
 
             Exit status of run/exec: the process's own (128+N when killed by signal N).
             """;
@@ -263,25 +264,52 @@ final class RuntimeCommand {
     private int spec(Args a) throws IOException {
         Path bundle = Path.of(".");
         Path busybox = null;
-        List<String> args = List.of("sh");
+        Long memory = null, pids = null;
         while (a.atFlag()) {
             String f = a.next();
             switch (Args.name(f)) {
                 case "--bundle", "-b" -> bundle = Path.of(a.value(f));
                 case "--busybox" -> busybox = Path.of(a.value(f));
-                case "--args" -> args = List.of(a.value(f).trim().split("\\s+"));
+                case "--memory", "-m" -> memory = bytes(a.value(f));
+                case "--pids-limit" -> pids = Long.parseLong(a.value(f));
                 default -> throw new Args.UsageException("unknown flag " + f);
             }
         }
-        a.end();
+        List<String> cmd = a.rest();
+        List<String> args = cmd.isEmpty() ? List.of("sh") : cmd;
+        Path config = (busybox != null ? busybox : bundle).resolve("config.json");
         if (busybox != null) {
             BusyboxBundle.create(busybox, args);
-            out.println("bundle ready: " + busybox.toAbsolutePath() + " (config.json + rootfs from " + BusyboxBundle.BUSYBOX + ")");
-            return 0;
+        } else {
+            if (Files.exists(config)) throw new IllegalStateException(config + " already exists");
+            Files.writeString(config, Json.writePretty(DefaultSpec.json(args, cmd.isEmpty())));
         }
-        Path config = bundle.resolve("config.json");
-        if (Files.exists(config)) throw new IllegalStateException(config + " already exists");
-        Files.writeString(config, Json.writePretty(DefaultSpec.json(args, true)));
+        if (memory != null || pids != null) {
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> c = (java.util.Map<String, Object>) Json.parse(Files.readString(config), config.toString());
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> res = (java.util.Map<String, Object>) ((java.util.Map<String, Object>) c.get("linux")).get("resources");
+            if (memory != null) res.put("memory", Json.obj("limit", memory));
+            if (pids != null) res.put("pids", Json.obj("limit", pids));
+            Files.writeString(config, Json.writePretty(c));
+        }
+        if (busybox != null) out.println("bundle ready: " + busybox.toAbsolutePath() + " (config.json + rootfs from " + BusyboxBundle.BUSYBOX + ")");
         return 0;
+    }
+
+    /** 64m, 512k, 1g or plain bytes, as docker's --memory takes them. */
+    static long bytes(String v) {
+        String s = v.trim().toLowerCase();
+        long mult = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            default -> 1;
+        };
+        try {
+            return Long.parseLong(mult == 1 ? s : s.substring(0, s.length() - 1)) * mult;
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("invalid size \"" + v + "\" (use bytes or a k, m, g suffix)");
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.berth.runtime.it;
 
 import dev.berth.oci.json.Json;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,11 @@ class DifferentialTest {
     static Path tmp;
     static Oci.Berth berth;
     static Oci.Runc runc;
+
+    @AfterAll
+    static void tidy() throws IOException {
+        Host.removeEmptyTestCgroups();
+    }
 
     @BeforeAll
     static void setUp() throws IOException {

@@ -2,6 +2,7 @@ package dev.berth.runtime.it;
 
 import dev.berth.oci.json.Json;
 import dev.berth.runtime.ContainerRuntime;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,11 @@ class FailureTest {
     @TempDir
     static Path tmp;
     static Oci.Berth oci;
+
+    @AfterAll
+    static void tidy() throws IOException {
+        Host.removeEmptyTestCgroups();
+    }
 
     @BeforeAll
     static void setUp() throws IOException {

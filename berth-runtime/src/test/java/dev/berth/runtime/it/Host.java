@@ -70,6 +70,22 @@ final class Host {
         assertThat(mountsMentioning(b.dir.toString())).as("host mounts of " + b.dir).isEmpty();
     }
 
+    /** Removes the /berth-test parent cgroups the tests made, where empty (another run may be using them). */
+    static void removeEmptyTestCgroups() throws IOException {
+        List<Path> parents = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : ds) parents.add(h.resolve("berth-test"));
+        }
+        parents.add(Path.of("/sys/fs/cgroup/berth-test"));
+        for (Path p : parents) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException busy) {
+                // not empty or in use: leave it
+            }
+        }
+    }
+
     static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -5,6 +5,7 @@ import dev.berth.oci.runtime.RuntimeSpec;
 import dev.berth.runtime.ContainerRuntime;
 import dev.berth.runtime.ContainerState;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,11 @@ class LifecycleTest {
     static Oci.Berth oci;
     static ContainerRuntime rt;
     private final List<String> made = new ArrayList<>();
+
+    @AfterAll
+    static void tidy() throws IOException {
+        Host.removeEmptyTestCgroups();
+    }
 
     @BeforeAll
     static void setUp() throws IOException {

@@ -91,11 +91,13 @@ public final class ContainerRuntime {
         /** Blocks until the container process exits; its exit code (128+signal when killed). */
         public int awaitExit() {
             Shim.Event e;
+            Integer code = null;
+            // read to the end: the socket closes when the monitor exits, so nothing of the container is left
             while ((e = channel.next(-1)) != null) {
-                if (e.verb().equals("exit")) return e.number();
+                if (e.verb().equals("exit")) code = e.number();
                 if (e.verb().equals("error")) warn.accept(id + ": " + channel.explain(e));
             }
-            Integer code = exitCode(dir(id));
+            if (code == null) code = exitCode(dir(id));
             return code == null ? 255 : code;
         }
 
@@ -387,6 +389,24 @@ public final class ContainerRuntime {
             }
         }
 
+        /** The monitor exits right after recording the exit: wait for that, so delete leaves no process. */
+        void awaitMonitorGone() {
+            int monitor = (int) json.longValue("monitorPid", 0);
+            Path cmdline = Path.of("/proc/" + monitor + "/cmdline");
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (monitor > 0 && System.nanoTime() < deadline) {
+                try {
+                    if (Files.readAllBytes(cmdline).length == 0) return; // a zombie: it has exited
+                    Thread.sleep(1);
+                } catch (IOException gone) {
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
         ContainerState state(Status s) {
             Integer code = s == Status.STOPPED ? exitCode(dir(id)) : null;
             boolean oom = s == Status.STOPPED && oomKilled();
@@ -496,6 +516,7 @@ public final class ContainerRuntime {
             if (s == Status.PAUSED) cgroup.thaw();
             awaitStopped(c);
         }
+        c.awaitMonitorGone();
         cgroup.destroy();
         String state = Json.write(c.state(Status.STOPPED).toJson());
         deleteTree(dir(id));

@@ -154,6 +154,11 @@ public final class PlanCompiler {
         for (Hook h : hooks.createContainer()) hook(Op.C_HOOK, "createContainer", h);
         plan.add(Op.C_PIVOT, "pivot_root", "rootfs " + rootfs, n(), rootfs.toString());
 
+        // sysctls go in while /proc/sys is still writable: readonlyPaths usually lists it
+        for (Map.Entry<String, String> s : linux.sysctl().entrySet()) {
+            String path = "/proc/sys/" + s.getKey().replace('.', '/');
+            plan.add(Op.C_WRITE, "sysctl " + s.getKey(), path, n(), path, s.getValue());
+        }
         for (String p : linux.maskedPaths()) plan.add(Op.C_MASK, "mask " + p, null, n(), p);
         for (String p : linux.readonlyPaths()) {
             mount("make " + p + " read-only", null, p, p, "", MS_BIND | MS_REC, "", 0, true);
@@ -168,10 +173,6 @@ public final class PlanCompiler {
         if (spec.domainname() != null && !spec.domainname().isEmpty()) {
             if (!newUts) throw new IllegalArgumentException("domainname: setting it needs a new uts namespace");
             plan.add(Op.C_DOMAINNAME, "setdomainname", spec.domainname(), n(), spec.domainname());
-        }
-        for (Map.Entry<String, String> s : linux.sysctl().entrySet()) {
-            String path = "/proc/sys/" + s.getKey().replace('.', '/');
-            plan.add(Op.C_WRITE, "sysctl " + s.getKey(), path, n(), path, s.getValue());
         }
         hooksStart = hooks.startContainer();
         process(proc, in.seccompFilter(), in.seccompFlags(), true, in.stateDir(), rootfs);

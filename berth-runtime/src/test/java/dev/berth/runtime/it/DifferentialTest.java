@@ -210,6 +210,26 @@ class DifferentialTest {
     }
 
     @Test
+    void sysctlOomScoreAndDomainname_areApplied() throws Exception {
+        Outcome[] o = both("sysctl", String.join("\n",
+                "cat /proc/sys/net/ipv4/ip_forward > /out/forward",
+                "cat /proc/sys/kernel/msgmax > /out/msgmax",
+                "cat /proc/self/oom_score_adj > /out/oom",
+                "cat /proc/sys/kernel/domainname > /out/domain"), b -> {
+            b.linux().put("sysctl", Json.obj("net.ipv4.ip_forward", "1", "kernel.msgmax", "12345"));
+            b.process().put("oomScoreAdj", 500);
+            b.config.put("domainname", "example.test");
+        });
+        assertThat(o[0].exit()).isZero();
+        assertThat(o[0].get("forward")).isEqualTo("1");
+        assertThat(o[0].get("msgmax")).isEqualTo("12345");
+        assertThat(o[0].get("oom")).isEqualTo("500");
+        assertThat(o[0].get("domain")).isEqualTo("example.test");
+        // not "domain": Debian's runc 1.1.5 ignores the spec's domainname (runc applies it from 1.2 on)
+        for (String f : List.of("forward", "msgmax", "oom")) assertThat(o[0].get(f)).as(f).isEqualTo(o[1].get(f));
+    }
+
+    @Test
     void exitCodes_matchRunc() throws Exception {
         Outcome[] o = both("code", "exit 42", b -> { });
         assertThat(o[0].exit()).isEqualTo(42).isEqualTo(o[1].exit());

@@ -106,6 +106,10 @@ class LifecycleTest {
         assertThat(b.read("exec-ns")).isEqualTo(initNs.toString());
         assertThat(b.read("exec-host").trim()).isEqualTo("berth");
         assertThat(rt.ps(b.id)).contains((long) s.pid());
+        var stats = rt.stats(b.id);
+        assertThat(stats.memoryUsageBytes()).as("memory charged to the container").isPositive();
+        assertThat(stats.pidsCurrent()).isBetween(1L, 10L);
+        assertThat(stats.cpuUsageNanos()).isPositive();
 
         // pause freezes every process: the tick file stops growing until resume
         rt.pause(b.id);

@@ -109,10 +109,11 @@ static void record_exit(const char *dir, int code, int sig) {
     tell("exit %d %d", code, sig);
 }
 
-static int connect_console(const char *path) {
+/* A close-on-exec connection to a Unix socket: Java's sync socket, or the caller's --console-socket. */
+static int connect_unix(const char *path) {
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (s < 0 || strlen(path) >= sizeof a.sun_path) return -1;
+    if (s < 0 || strlen(path) >= sizeof a.sun_path) { if (s >= 0) close(s); return -1; }
     strcpy(a.sun_path, path);
     if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) { close(s); return -1; }
     return s;
@@ -169,16 +170,6 @@ static void monitor(pid_t child, int sock, int master, const char *dir, int sigf
     }
 }
 
-/* Connects to the Unix socket Java listens on (argv[2]); close-on-exec, so hooks and the container never see it. */
-static int connect_sync(const char *path) {
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (s < 0 || strlen(path) >= sizeof a.sun_path) return -1;
-    strcpy(a.sun_path, path);
-    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0) { close(s); return -1; }
-    return s;
-}
-
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: berth-shim PLAN-FILE SYNC-SOCKET (started by berth, not by hand)\n");
@@ -198,7 +189,7 @@ int main(int argc, char **argv) {
     setsid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-    g_sync = connect_sync(argv[2]);
+    g_sync = connect_unix(argv[2]) /* close-on-exec: hooks and the container never see it */;
     if (g_sync < 0) return 1; /* Java is gone or never listened: nobody to report to */
     struct plan plan;
     int pfd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -289,7 +280,7 @@ int main(int argc, char **argv) {
         if (n <= 0) { if (!failed) tell("started"); close(sv[0]); sv[0] = -1; break; }
         if (buf[0] == 'T' && fd >= 0) {
             if (con && con->str[0][0]) {
-                int cs = connect_console(con->str[0]);
+                int cs = connect_unix(con->str[0]);
                 if (cs < 0 || send_fd(cs, fd, "/dev/ptmx") < 0) {
                     tell("error -1 %d console socket %s", errno, con->str[0]);
                     kill(child, SIGKILL);

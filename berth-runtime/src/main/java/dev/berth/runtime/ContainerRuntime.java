@@ -48,9 +48,10 @@ public final class ContainerRuntime {
     private static final long SHIM_TIMEOUT_MS = 60_000;
 
     private final Path root;
-    private final Path shim;
+    private Path shim; // null until create or exec needs it: state, kill, delete, list... work without the shim
     private final Consumer<String> warn;
 
+    /** shim: the berth-shim binary, or null to locate it ({@link Shim#locate()}) when create or exec first needs it. */
     public ContainerRuntime(Path root, Path shim, Consumer<String> warn) {
         this.root = root;
         this.shim = shim;
@@ -58,7 +59,12 @@ public final class ContainerRuntime {
     }
 
     public static ContainerRuntime defaults(Path root, Consumer<String> warn) {
-        return new ContainerRuntime(root, Shim.locate(), warn);
+        return new ContainerRuntime(root, null, warn);
+    }
+
+    private Path shim() {
+        if (shim == null) shim = Shim.locate();
+        return shim;
     }
 
     public Path root() {
@@ -135,6 +141,7 @@ public final class ContainerRuntime {
     }
 
     private Created create(CreateOptions o, Path bundle, RuntimeSpec spec) throws IOException {
+        Path shim = shim(); // before anything is made
         Files.createDirectories(root);
         Path dir = dir(o.id());
         try {
@@ -559,6 +566,7 @@ public final class ContainerRuntime {
 
     /** Runs another process in a running container; its exit code, or 0 once started when detached. */
     public int exec(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
+        Path shim = shim();
         Loaded c = load(id);
         if (c.status() != Status.RUNNING) throw new IllegalStateException("cannot exec in container " + id + ": it is " + c.status().json());
         if (process.terminal() && o.detach() && o.consoleSocket() == null) {

@@ -159,11 +159,15 @@ public final class Json {
                     case 't' -> sb.append('\t');
                     case 'u' -> {
                         if (pos + 4 > text.length()) throw error("bad \\u escape");
-                        try {
-                            sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape");
+                        int u = 0;
+                        for (int i = pos; i < pos + 4; i++) {
+                            // exactly 4 ASCII hex digits: parseInt would take a sign, digit() non-ASCII digits
+                            char h = text.charAt(i);
+                            int d = h <= 'f' ? Character.digit(h, 16) : -1;
+                            if (d < 0) throw error("bad \\u escape");
+                            u = u * 16 + d;
                         }
+                        sb.append((char) u);
                         pos += 4;
                     }
                     default -> throw error("bad escape \\" + e);

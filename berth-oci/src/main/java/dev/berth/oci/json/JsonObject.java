@@ -44,7 +44,7 @@ public final class JsonObject {
     }
 
     private JsonException wrongType(String p, String expected, Object got) {
-        String kind = got instanceof Map ? "an object" : got instanceof List ? "an array" : got instanceof String ? "a string"
+        String kind = got == null ? "null" : got instanceof Map ? "an object" : got instanceof List ? "an array" : got instanceof String ? "a string"
                 : got instanceof Boolean ? "a boolean" : "a number";
         return new JsonException(source + ": " + p + ": expected " + expected + ", got " + kind);
     }
@@ -160,7 +160,10 @@ public final class JsonObject {
         JsonObject o = object(key);
         if (o == null) return Map.of();
         Map<String, String> out = new LinkedHashMap<>();
-        for (String k : o.map.keySet()) out.put(k, o.string(k));
+        for (String k : o.map.keySet()) {
+            String v = o.string(k);
+            if (v != null) out.put(k, v); // null reads as absent, as for any field
+        }
         return out;
     }
 }

@@ -161,9 +161,12 @@ class MainTest {
     }
 
     @Test
-    void runtime_specWithArgs_splitOnWhitespace(@TempDir Path bundle) throws IOException {
-        assertThat(run("runtime", "spec", "--bundle=" + bundle, "--args", "  sleep   10 ").status()).isZero();
-        assertThat(RuntimeSpecReader.read(bundle.resolve("config.json")).process().args()).containsExactly("sleep", "10");
+    void runtime_specWithCommandAfterDashDash_usesItVerbatimWithoutTerminal(@TempDir Path bundle) throws IOException {
+        assertThat(run("runtime", "spec", "--bundle=" + bundle, "--memory", "64m", "--", "sh", "-c", "echo  two  spaces").status()).isZero();
+        var spec = RuntimeSpecReader.read(bundle.resolve("config.json"));
+        assertThat(spec.process().args()).containsExactly("sh", "-c", "echo  two  spaces");
+        assertThat(spec.process().terminal()).isFalse();
+        assertThat(spec.linux().resources().memory().limit()).isEqualTo(64L << 20);
     }
 
     @Test

@@ -50,10 +50,34 @@ public final class ImageStore {
 
     /** Points the name at target (replacing what it pointed at). */
     public void put(ImageReference ref, Descriptor target) throws IOException {
+        put(ref.toString(), target);
+    }
+
+    /**
+     * Keeps an image that has no name (docker's dangling "&lt;none&gt;" images: untagged builds, loads without
+     * tags) under the key {@code sha256:<manifest hex>}.
+     */
+    public void putDangling(Descriptor target) throws IOException {
+        put(target.digest().toString(), target);
+    }
+
+    /** True for the key of an image kept without a name. */
+    public static boolean isDangling(String key) {
+        return key.startsWith("sha256:");
+    }
+
+    private void put(String key, Descriptor target) throws IOException {
         update(m -> {
-            m.put(ref.toString(), new Entry(ref.toString(), target, Instant.now().toString()));
+            // a name given to a dangling image replaces its placeholder
+            m.remove(target.digest().toString());
+            m.put(key, new Entry(key, target, Instant.now().toString()));
             return null;
         });
+    }
+
+    /** Removes the placeholder of a dangling image. */
+    public boolean removeDangling(Digest target) throws IOException {
+        return update(m -> m.remove(target.toString()) != null);
     }
 
     /** Removes a name; false if it was not there. */
@@ -96,8 +120,13 @@ public final class ImageStore {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Names whose target is this digest (an image's other tags). */
+    /** Names whose target is this digest (an image's tags; a dangling image has none). */
     public List<String> namesOf(Digest target) throws IOException {
-        return read().values().stream().filter(e -> e.target().digest().equals(target)).map(Entry::name).toList();
+        return read().values().stream().filter(e -> e.target().digest().equals(target) && !isDangling(e.name())).map(Entry::name).toList();
+    }
+
+    /** True if any key (a name, or the dangling placeholder) points at this digest. */
+    public boolean isKept(Digest target) throws IOException {
+        return read().values().stream().anyMatch(e -> e.target().digest().equals(target));
     }
 }

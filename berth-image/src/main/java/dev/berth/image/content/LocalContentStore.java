@@ -128,11 +128,13 @@ public final class LocalContentStore implements ContentStore {
         return total;
     }
 
-    /** Removes ingests nobody resumed (after a crash); called by garbage collection. */
-    public void clearIngests() throws IOException {
+    /** Removes ingests nobody resumed since {@code cutoffMillis} (after a crash); called by garbage collection. */
+    public void clearIngests(long cutoffMillis) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(ingest)) {
             for (Path p : ds) {
-                Files.deleteIfExists(p.resolve("data"));
+                Path data = p.resolve("data");
+                if (Files.exists(data) && Files.getLastModifiedTime(data).toMillis() > cutoffMillis) continue;
+                Files.deleteIfExists(data);
                 Files.deleteIfExists(p);
             }
         }

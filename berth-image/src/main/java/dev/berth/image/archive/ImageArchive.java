@@ -201,8 +201,8 @@ public final class ImageArchive {
                             d = w.commit(e.getSize(), null);
                         }
                     }
+                    files.put(name, new Stored(d, e.getSize())); // recorded first: a refused blob is cleaned up too
                     verifyBlobName(name, d);
-                    files.put(name, new Stored(d, e.getSize()));
                 }
             }
             return json.containsKey("manifest.json")

@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -11,12 +12,21 @@ public final class Main {
     static final String HELP = """
             berth — one engine for Linux containers and virtual machines
 
-            Usage: berth <command> [options]
+            Usage: berth [--data-root DIR] <command> [options]
 
-            Commands:
-              runtime    the OCI runtime: run a bundle (config.json + rootfs) like runc
-                         create, start, state, kill, delete, run, exec, ps, pause, resume, list, spec
-              bench      measure berth against its peers on this machine (see berth bench --help)
+            Images:
+              images [-q] [REPOSITORY]     list images                  tag SOURCE TARGET       name an image
+              rmi [-f] IMAGE...            remove images                inspect IMAGE...        details (JSON)
+              history IMAGE                layers and the steps         image prune [-a]        remove unused images
+              save [-o FILE] [--format docker|oci] IMAGE...             write images to a tar (stdout without -o)
+              load [-i FILE]               read images from a tar       system df               disk usage
+              import FILE|- [NAME] [-c 'CMD ["sh"]']                    a root filesystem tarball as an image
+
+            The runtime (runc's command line):
+              runtime    create, start, state, kill, delete, run, exec, ps, pause, resume, list, spec
+
+            Other:
+              bench      measure berth against its peers on this machine (berth bench --help)
               version    print the version
 
             Start here:
@@ -25,7 +35,7 @@ public final class Main {
               berth runtime run --bundle /tmp/box demo    # run it in its own namespaces and cgroup
               berth runtime --help                        # every runtime command
 
-            Run 'berth <command> --help' for a command's options.
+            --data-root DIR (or $BERTH_ROOT; default /var/lib/berth) is where images are kept.
             """;
 
     private Main() {}
@@ -40,16 +50,47 @@ public final class Main {
             out.print(HELP);
             return argv.isEmpty() ? 2 : 0;
         }
-        List<String> rest = argv.subList(1, argv.size());
+        Path dataRoot = Path.of(System.getenv().getOrDefault("BERTH_ROOT", "/var/lib/berth"));
+        int first = 0;
+        while (first < argv.size() && argv.get(first).startsWith("--data-root")) {
+            String f = argv.get(first);
+            if (f.contains("=")) {
+                dataRoot = Path.of(f.substring(f.indexOf('=') + 1));
+                first++;
+            } else if (first + 1 < argv.size()) {
+                dataRoot = Path.of(argv.get(first + 1));
+                first += 2;
+            } else {
+                err.println("berth: flag --data-root needs a value");
+                return 2;
+            }
+        }
+        if (first >= argv.size()) {
+            out.print(HELP);
+            return 2;
+        }
+        String cmd = argv.get(first);
+        List<String> rest = argv.subList(first + 1, argv.size());
         try {
-            return switch (argv.get(0)) {
+            ImageCommand images = new ImageCommand(out, dataRoot);
+            return switch (cmd) {
+                case "images", "tag", "rmi", "history", "save", "load", "import" -> images.run(cmd, new Args(rest));
+                case "inspect" -> images.run("inspect", new Args(rest));
+                case "image" -> {
+                    if (rest.isEmpty()) throw new Args.UsageException("image needs a command: ls, rm, tag, inspect, history, save, load, import, prune");
+                    yield images.run(rest.getFirst(), new Args(rest.subList(1, rest.size())));
+                }
+                case "system" -> {
+                    if (rest.isEmpty() || !rest.getFirst().equals("df")) throw new Args.UsageException("system needs a command: df");
+                    yield images.run("df", new Args(rest.subList(1, rest.size())));
+                }
                 case "runtime" -> new RuntimeCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out, err).run(rest);
                 case "version", "--version" -> {
                     out.println("berth " + VERSION);
                     yield 0;
                 }
-                default -> throw new Args.UsageException("unknown command \"" + argv.get(0) + "\" (see berth --help)");
+                default -> throw new Args.UsageException("unknown command \"" + cmd + "\" (see berth --help)");
             };
         } catch (Args.UsageException e) {
             err.println("berth: " + e.getMessage());

@@ -9,6 +9,7 @@ import dev.berth.oci.image.ImageReference;
 import dev.berth.oci.image.Index;
 import dev.berth.oci.image.Manifest;
 import dev.berth.oci.image.MediaType;
+import dev.berth.oci.image.Platform;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -154,6 +155,32 @@ public final class Images {
         byte[] mb = m.bytes();
         Digest md = content.put(mb, null);
         return new Descriptor(MediaType.OCI_MANIFEST, md, mb.length);
+    }
+
+    /**
+     * docker import: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. The tarball is
+     * stored as it came; its diff id is computed from its content.
+     */
+    public Descriptor importTarball(java.io.InputStream tarball, ImageConfig.Run run, String comment) throws IOException {
+        Digest blob;
+        long size;
+        try (ContentStore.Writer w = content.writer("import-" + System.nanoTime())) {
+            tarball.transferTo(w.stream());
+            size = w.offset();
+            blob = w.commit(-1, null);
+        }
+        MediaType.Compression c;
+        java.security.MessageDigest md = Digest.sha256();
+        try (java.io.InputStream raw = new java.io.BufferedInputStream(content.open(blob), 1 << 16)) {
+            c = Compression.detect(raw);
+            try (java.io.InputStream in = new java.security.DigestInputStream(Compression.decompress(raw, c), md)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+        }
+        String now = java.time.Instant.now().toString();
+        ImageConfig config = new ImageConfig(Platform.host().architecture(), "linux", now, null, run, List.of(), List.of())
+                .withLayer(Digest.of(md), new ImageConfig.History(now, null, comment, false));
+        return store(config, List.of(new Descriptor(Compression.ociLayerType(c), blob, size)));
     }
 
     /** Every blob some name reaches: indexes, manifests, configs, layers. */

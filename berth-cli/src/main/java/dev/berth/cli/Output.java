@@ -1,0 +1,67 @@
+package dev.berth.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** Docker-shaped output: tables with aligned columns, sizes in SI units, times as "2 hours ago". */
+final class Output {
+    private Output() {}
+
+    /** Prints rows (the first is the header) with columns padded to the widest cell plus 3 spaces, as docker does. */
+    static void table(PrintStream out, List<String[]> rows) {
+        if (rows.isEmpty()) return;
+        int cols = rows.getFirst().length;
+        int[] w = new int[cols];
+        for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            sb.setLength(0);
+            for (int i = 0; i < cols; i++) {
+                sb.append(r[i]);
+                if (i < cols - 1) sb.append(" ".repeat(w[i] - r[i].length() + 3));
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    /** docker's units.HumanSize: decimal units, 3 significant digits ("1.23MB", "4.1kB", "512B"). */
+    static String size(long bytes) {
+        String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        String n = String.format("%.3g", v);
+        if (n.contains(".")) n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
+        return n + units[u];
+    }
+
+    /** docker's units.HumanDuration, plus " ago". */
+    static String ago(String iso) {
+        if (iso == null) return "N/A";
+        Duration d;
+        try {
+            d = Duration.between(Instant.parse(iso), Instant.now());
+        } catch (RuntimeException e) {
+            return "N/A";
+        }
+        long s = d.toSeconds();
+        String h;
+        if (s < 1) h = "Less than a second";
+        else if (s == 1) h = "1 second";
+        else if (s < 60) h = s + " seconds";
+        else if (d.toMinutes() == 1) h = "About a minute";
+        else if (d.toMinutes() < 60) h = d.toMinutes() + " minutes";
+        else if (Math.round(d.toMinutes() / 60.0) == 1) h = "About an hour";
+        else if (d.toHours() < 48) h = d.toHours() + " hours";
+        else if (d.toHours() < 24 * 7 * 2) h = d.toHours() / 24 + " days";
+        else if (d.toHours() < 24 * 30 * 2) h = d.toHours() / 24 / 7 + " weeks";
+        else if (d.toHours() < 24 * 365 * 2) h = d.toHours() / 24 / 30 + " months";
+        else h = d.toHours() / 24 / 365 + " years";
+        return h + " ago";
+    }
+}

@@ -71,8 +71,26 @@ public final class ContainerRuntime {
         return root;
     }
 
-    /** Options of create and run. consoleSocket: where to send the pty master when process.terminal is set. */
-    public record CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile) {}
+    /**
+     * Options of create and run. consoleSocket: where to send the pty master when process.terminal is set;
+     * stdio: the container's stdin/stdout/stderr (the caller's own by default, as runc does).
+     */
+    public record CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile, Stdio stdio) {
+        public CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile) {
+            this(id, bundle, consoleSocket, pidFile, Stdio.INHERIT);
+        }
+    }
+
+    /** Where a container's standard streams go: inherited, or files/pipes as ProcessBuilder redirects them. */
+    public record Stdio(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
+        public static final Stdio INHERIT = new Stdio(ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT);
+
+        /** stdin from /dev/null, stdout and stderr appended to one file. */
+        public static Stdio toFile(Path log) {
+            ProcessBuilder.Redirect r = ProcessBuilder.Redirect.appendTo(log.toFile());
+            return new Stdio(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")), r, r);
+        }
+    }
 
     /** A container just created by this process: the monitor's sync channel stays open to report its exit. */
     public final class Created implements AutoCloseable {
@@ -171,7 +189,7 @@ public final class ContainerRuntime {
             Plan plan = PlanCompiler.create(new PlanCompiler.Input(o.id(), bundle, spec, dir, o.consoleSocket(),
                     cgroup.procsFiles(), cgroup.hostDirs(), layout.mode() == CgroupLayout.Mode.UNIFIED, filter, flags), warn);
             Trace.mark("plan compiled");
-            channel = Shim.spawn(shim, plan, dir);
+            channel = Shim.spawn(shim, plan, dir, o.stdio());
             Trace.mark("shim spawned");
             int monitor = 0;
             while (true) {
@@ -585,7 +603,7 @@ public final class ContainerRuntime {
         Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, Path.of(c.json.string("rootfs")), namespaces, process, execDir, o.consoleSocket(),
                 c.cgroup().procsFiles(), filter, flags), warn);
         boolean keep = false;
-        try (Shim channel = Shim.spawn(shim, plan, execDir)) {
+        try (Shim channel = Shim.spawn(shim, plan, execDir, Stdio.INHERIT)) {
             Shim.Event e;
             while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
                 switch (e.verb()) {

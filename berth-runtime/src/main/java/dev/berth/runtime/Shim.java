@@ -68,7 +68,7 @@ final class Shim implements AutoCloseable {
     }
 
     /** Starts the shim on a plan; dir receives the plan file and, briefly, the socket. */
-    static Shim spawn(Path shim, Plan plan, Path dir) throws IOException {
+    static Shim spawn(Path shim, Plan plan, Path dir, ContainerRuntime.Stdio stdio) throws IOException {
         Path planFile = dir.resolve("plan");
         Files.write(planFile, plan.encode());
         Path sock = socketPath(dir);
@@ -77,7 +77,8 @@ final class Shim implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(sock));
             server.configureBlocking(false);
             server.register(selector, SelectionKey.OP_ACCEPT);
-            Process first = new ProcessBuilder(shim.toString(), planFile.toString(), sock.toString()).inheritIO().start();
+            Process first = new ProcessBuilder(shim.toString(), planFile.toString(), sock.toString())
+                    .redirectInput(stdio.in()).redirectOutput(stdio.out()).redirectError(stdio.err()).start();
             if (selector.select(CONNECT_TIMEOUT_MS) == 0) {
                 first.destroyForcibly();
                 throw new ContainerException("the shim " + shim + " did not connect within " + CONNECT_TIMEOUT_MS / 1000 + " s");

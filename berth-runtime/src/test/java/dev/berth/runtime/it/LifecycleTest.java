@@ -139,6 +139,16 @@ class LifecycleTest {
     }
 
     @Test
+    void stdio_canGoToAFile() throws Exception {
+        TestBundle b = bundle("stdio", "echo to-stdout; echo to-stderr >&2; read x || echo stdin-is-empty");
+        Path log = tmp.resolve(b.id + ".log");
+        int code = rt.run(new ContainerRuntime.CreateOptions(b.id, b.dir, null, null, ContainerRuntime.Stdio.toFile(log)));
+        assertThat(code).isZero();
+        assertThat(Files.readString(log)).isEqualTo("to-stdout\nto-stderr\nstdin-is-empty\n");
+        Host.assertNoLeaks(oci, b);
+    }
+
+    @Test
     void deleteForce_removesARunningContainerAndAllItsProcesses() throws Exception {
         TestBundle b = bundle("force", "sleep 1000 & sleep 1000 & echo up > /out/up; wait");
         create(b);

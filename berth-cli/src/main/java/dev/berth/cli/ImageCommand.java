@@ -46,6 +46,7 @@ final class ImageCommand {
             case "import" -> importTarball(a);
             case "prune" -> prune(a);
             case "df" -> df(a);
+            case "base" -> base(a);
             default -> throw new Args.UsageException("unknown image command \"" + cmd + "\" (see berth --help)");
         };
     }
@@ -254,6 +255,27 @@ final class ImageCommand {
             case "USER" -> new ImageConfig.Run(arg, r.env(), r.entrypoint(), r.cmd(), r.workingDir(), r.exposedPorts(), r.volumes(), r.labels(), r.stopSignal(), r.healthcheck(), r.onBuild(), r.shell(), false);
             default -> throw new Args.UsageException("--change: unsupported instruction \"" + kv[0] + "\" (CMD, ENTRYPOINT, ENV, WORKDIR, USER)");
         };
+    }
+
+    /** berth image base busybox|debian [NAME] [--suite bookworm]: a base image made from Debian's packages. */
+    private int base(Args a) throws IOException {
+        String suite = "bookworm";
+        while (a.atFlag()) {
+            String f = a.next();
+            if (Args.name(f).equals("--suite")) suite = a.value(f);
+            else throw new Args.UsageException("unknown flag " + f);
+        }
+        String kind = a.required("busybox or debian");
+        String name = a.hasNext() ? a.next() : null;
+        a.end();
+        Images images = images();
+        var d = switch (kind) {
+            case "busybox" -> BaseImages.busybox(images, name != null ? name : "busybox:latest");
+            case "debian" -> BaseImages.debian(images, name != null ? name : "debian:" + suite, suite);
+            default -> throw new Args.UsageException("base images: busybox or debian");
+        };
+        out.println(images.load(d).id());
+        return 0;
     }
 
     private int prune(Args a) throws IOException {

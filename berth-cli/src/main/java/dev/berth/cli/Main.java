@@ -21,6 +21,7 @@ public final class Main {
               save [-o FILE] [--format docker|oci] IMAGE...             write images to a tar (stdout without -o)
               load [-i FILE]               read images from a tar       system df               disk usage
               import FILE|- [NAME] [-c 'CMD ["sh"]']                    a root filesystem tarball as an image
+              image base busybox|debian [NAME]                           a base image from Debian's packages
 
             The runtime (runc's command line):
               runtime    create, start, state, kill, delete, run, exec, ps, pause, resume, list, spec

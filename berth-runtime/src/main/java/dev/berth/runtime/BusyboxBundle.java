@@ -23,11 +23,18 @@ public final class BusyboxBundle {
     }
 
     public static Path create(Path bundle, List<String> args) throws IOException {
+        rootfs(bundle.resolve("rootfs"));
+        Files.writeString(bundle.resolve("config.json"), Json.writePretty(DefaultSpec.json(args, false)));
+        return bundle;
+    }
+
+    /** A busybox root filesystem: /bin/busybox with a symlink per applet, /etc/passwd and /etc/group, /tmp. */
+    public static Path rootfs(Path rootfs) throws IOException {
         if (!Files.isExecutable(BUSYBOX)) throw new IOException(BUSYBOX + " is missing: install busybox-static (scripts/setup does)");
-        Path rootfs = bundle.resolve("rootfs");
         Path bin = rootfs.resolve("bin");
         Files.createDirectories(bin);
-        for (String d : List.of("proc", "sys", "dev", "etc", "tmp", "root", "usr/bin", "sbin")) Files.createDirectories(rootfs.resolve(d));
+        for (String d : List.of("proc", "sys", "dev", "etc", "tmp", "root", "usr/bin", "sbin", "var")) Files.createDirectories(rootfs.resolve(d));
+        Files.setPosixFilePermissions(rootfs.resolve("tmp"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Files.copy(BUSYBOX, bin.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Process p = new ProcessBuilder(BUSYBOX.toString(), "--list").redirectErrorStream(true).start();
         String list = new String(p.getInputStream().readAllBytes());
@@ -38,7 +45,6 @@ public final class BusyboxBundle {
         }
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
         Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
-        Files.writeString(bundle.resolve("config.json"), Json.writePretty(DefaultSpec.json(args, false)));
-        return bundle;
+        return rootfs;
     }
 }

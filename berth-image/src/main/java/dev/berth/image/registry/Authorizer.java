@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +68,11 @@ final class Authorizer {
         return t != null && t.valid() ? "Bearer " + t.value() : null;
     }
 
-    /** Answers a 401: learns what the registry wants and gets it, if it can. */
-    Outcome onChallenge(List<Challenge> challenges, List<String> scopes) throws IOException {
+    /**
+     * Answers a 401 to a request that carried {@code sent} as its Authorization (null: none): learns what the
+     * registry wants and gets it, if it can. Another thread may have got it meanwhile; then the answer is RETRY.
+     */
+    Outcome onChallenge(List<Challenge> challenges, List<String> scopes, String sent) throws IOException {
         Challenge bearerC = null, basicC = null;
         for (Challenge c : challenges) {
             if (c.scheme().equals("bearer") && c.param("realm") != null && bearerC == null) bearerC = c;
@@ -76,22 +80,46 @@ final class Authorizer {
         }
         lastError = bearerC != null ? bearerC.param("error") : null;
         if (bearerC != null) {
-            bearer = bearerC;
-            Set<String> want = new LinkedHashSet<>(scopes);
-            String s = bearerC.param("scope");
-            if (s != null) for (String x : s.trim().split("\\s+")) if (!x.isEmpty()) want.add(x);
-            Token t = fetch(bearerC, new ArrayList<>(want));
-            if (t == null) return auth == null ? Outcome.NO_CREDENTIALS : Outcome.REJECTED;
-            tokens.put(key(scopes), t);
-            return Outcome.RETRY;
+            synchronized (this) { // one token fetch per scope when parallel requests are challenged together
+                bearer = bearerC;
+                String now = header(scopes);
+                if (now != null && !now.equals(sent)) return Outcome.RETRY;
+                List<String> want = new ArrayList<>(scopes);
+                String s = bearerC.param("scope");
+                if (s != null) for (String x : s.trim().split("\\s+")) if (!x.isEmpty()) want.add(x);
+                Token t = fetch(bearerC, merge(want));
+                if (t == null) return auth == null ? Outcome.NO_CREDENTIALS : Outcome.REJECTED;
+                tokens.put(key(scopes), t);
+                return Outcome.RETRY;
+            }
         }
         if (basicC != null) {
             if (auth == null) return Outcome.NO_CREDENTIALS;
-            if (basic) return Outcome.REJECTED;
+            if (sent != null && sent.equals(auth.basic())) return Outcome.REJECTED;
             basic = true;
             return Outcome.RETRY;
         }
         return Outcome.UNSUPPORTED;
+    }
+
+    /**
+     * Scopes with one entry per resource: "repository:app:pull" and "repository:app:pull,push" become
+     * "repository:app:pull,push". Scopes that are not "type:name:actions" are kept as they are.
+     */
+    static List<String> merge(List<String> scopes) {
+        Map<String, Set<String>> byResource = new LinkedHashMap<>();
+        for (String s : scopes) {
+            int last = s.lastIndexOf(':');
+            if (last <= 0 || s.indexOf(':') == last) {
+                byResource.putIfAbsent(s, null);
+                continue;
+            }
+            Set<String> actions = byResource.computeIfAbsent(s.substring(0, last), k -> new LinkedHashSet<>());
+            for (String a : s.substring(last + 1).split(",")) if (!a.isEmpty()) actions.add(a);
+        }
+        List<String> out = new ArrayList<>();
+        byResource.forEach((resource, actions) -> out.add(actions == null ? resource : resource + ":" + String.join(",", actions)));
+        return out;
     }
 
     /** A token from the realm; null when the token server refuses (401/403). */

@@ -35,7 +35,14 @@ record Challenge(String scheme, Map<String, String> params) {
             skip(s, pos, " \t,");
             if (pos[0] >= s.length()) break;
             String token = token(s, pos);
-            if (token.isEmpty()) { pos[0]++; continue; }
+            if (token.isEmpty()) { // "=value" or a stray quote: skip it with its value
+                char c = s.charAt(pos[0]++);
+                if (c == '=') {
+                    skip(s, pos, " \t");
+                    if (pos[0] < s.length() && s.charAt(pos[0]) == '"') quoted(s, pos); else token(s, pos);
+                }
+                continue;
+            }
             skip(s, pos, " \t");
             if (pos[0] < s.length() && s.charAt(pos[0]) == '=' && scheme != null) {
                 pos[0]++;

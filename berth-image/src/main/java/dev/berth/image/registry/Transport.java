@@ -132,7 +132,7 @@ final class Transport implements AutoCloseable {
             if (s == 401 && own && !retried) {
                 List<Challenge> challenges = Challenge.parse(r.headers().allValues("WWW-Authenticate"));
                 ErrorInfo info = errorInfo(r);
-                Authorizer.Outcome o = authorizer.onChallenge(challenges, c.scopes());
+                Authorizer.Outcome o = authorizer.onChallenge(challenges, c.scopes(), authz);
                 if (o == Authorizer.Outcome.RETRY) {
                     retried = true;
                     continue;

@@ -114,6 +114,7 @@ final class Puller {
         progress.started(digest, d.size());
         String ingest = "pull-" + digest;
         ContentStore.Writer w = store.writer(ingest);
+        boolean finished = false;
         try {
             for (int attempt = 0; ; attempt++) {
                 long offset = w.offset();
@@ -142,6 +143,7 @@ final class Puller {
                 w = store.writer(ingest);
             }
             try {
+                finished = true;
                 w.commit(d.size(), digest);
             } catch (DigestMismatchException e) {
                 String what = "blob " + digest + ": ";
@@ -149,7 +151,9 @@ final class Puller {
                 throw new RegistryException("blob " + digest + " from " + ref.familiarRepository() + " was rejected: " + why, 0, "DIGEST_INVALID", e);
             }
         } finally {
-            w.close(); // after a failed transfer the partial data stays for the next pull to resume
+            // After a failed or cancelled transfer the partial data stays for the next pull to resume; an empty ingest goes.
+            if (!finished && w.offset() == 0) w.abort();
+            else w.close();
         }
         fetched.incrementAndGet();
         progress.done(digest);

@@ -110,9 +110,10 @@ final class RecordingProxy implements AutoCloseable {
         }
         byte[] out = r.body();
         boolean noBody = method.equals("HEAD") || out.length == 0 || r.statusCode() == 204 || r.statusCode() == 304;
+        // logged before answering: the client may look at the log as soon as it has the answer
+        log.add(new Entry(method, ex.getRequestURI().toString(), range, ex.getRequestHeaders().getFirst("Content-Range"), r.statusCode()));
         ex.sendResponseHeaders(r.statusCode(), noBody ? -1 : out.length);
         if (!noBody) ex.getResponseBody().write(out);
-        log.add(new Entry(method, ex.getRequestURI().toString(), range, ex.getRequestHeaders().getFirst("Content-Range"), r.statusCode()));
     }
 
     @Override

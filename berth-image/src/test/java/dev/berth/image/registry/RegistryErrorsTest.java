@@ -3,6 +3,7 @@ package dev.berth.image.registry;
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.image.content.LocalContentStore;
 import dev.berth.oci.image.Descriptor;
+import dev.berth.oci.image.Digest;
 import dev.berth.oci.image.ImageReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,6 +98,13 @@ class RegistryErrorsTest {
         }
         assertThat(dst.has(bad.digest())).isFalse();
         assertThat(dst.has(img.manifest().digest())).as("no manifest without its blobs").isFalse();
+        // The bad blob's ingest is gone; a sibling download cancelled by the failure may leave a resumable partial one.
+        String badIngest = Digest.sha256(("pull-" + bad.digest()).getBytes(StandardCharsets.UTF_8)).hex();
+        assertThat(ingests(root)).noneMatch(p -> p.getFileName().toString().equals(badIngest))
+                .allMatch(p -> p.resolve("data").toFile().length() > 0);
+        RegistryClient.Pulled again = client.pull(ref(registry.address(), "corrupt:1"), null, dst, null);
+        assertThat(dst.read(bad.digest())).isEqualTo(src.read(bad.digest()));
+        assertThat(again.manifest().digest()).isEqualTo(img.manifest().digest());
         assertThat(ingests(root)).isEmpty();
     }
 

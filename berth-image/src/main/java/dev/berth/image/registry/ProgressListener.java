@@ -3,10 +3,10 @@ package dev.berth.image.registry;
 import dev.berth.oci.image.Digest;
 
 /**
- * What a pull or push is doing, blob by blob; the CLI draws its progress bars from it. Calls for different
- * blobs come from different threads (blobs move in parallel); calls for one blob come from one thread, in
- * order: {@code started}, then {@code resumed} (at most once) and {@code progress}, then {@code done}. A blob
- * that needs no transfer gets {@code exists} or {@code mounted} instead.
+ * What a pull or push is doing, blob by blob; the CLI draws its progress bars from it. Blobs move in parallel, so
+ * calls come from several threads and implementations must be thread-safe. For one blob the calls come in order:
+ * {@code started}, then {@code resumed} (pull, at most once) and {@code progress}, then {@code done}; a blob that
+ * needs no transfer gets only {@code exists} or {@code mounted}. A failed transfer gets no {@code done}.
  */
 public interface ProgressListener {
     /** Does nothing. */

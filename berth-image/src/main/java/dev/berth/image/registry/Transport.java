@@ -109,7 +109,8 @@ final class Transport implements AutoCloseable {
             discard(exchange(HttpRequest.newBuilder(https).GET().timeout(SHORT).build(), registry));
             return https;
         } catch (RegistryException e) {
-            throw httpFailure != null ? httpFailure : e;
+            if (httpFailure != null) throw httpFailure;
+            return http; // HTTP answered (400) and HTTPS did not: the 400 was real; later requests report what they get
         }
     }
 

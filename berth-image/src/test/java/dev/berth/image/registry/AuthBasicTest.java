@@ -49,7 +49,7 @@ class AuthBasicTest {
     @Test
     void withoutALoginPullAndPushAreDenied() throws IOException {
         LocalContentStore store = new LocalContentStore(dir.resolve("s1"));
-        TestImages.Image img = TestImages.image(store, true, "amd64", 30, 100);
+        SampleImages.Image img = SampleImages.image(store, true, "amd64", 30, 100);
         String a = registry.address();
         try (RegistryClient c = new RegistryClient(a, RegistryOptions.defaults())) {
             assertThatThrownBy(() -> c.pull(ref(a, "x:1"), null, store, null))
@@ -91,7 +91,7 @@ class AuthBasicTest {
         assertThat(saved.object("proxies").object("default").string("httpProxy")).isEqualTo("http://p:3128");
 
         LocalContentStore src = new LocalContentStore(dir.resolve("s2"));
-        TestImages.Image img = TestImages.image(src, false, "amd64", 31, 10_000, 20_000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 31, 10_000, 20_000);
         ImageReference ref = ref(a, "private/app:1");
         try (RegistryClient c = new RegistryClient(a, RegistryOptions.defaults().withCredentials(Credentials.load(config)))) {
             c.push(ref, img.manifest(), src, null);

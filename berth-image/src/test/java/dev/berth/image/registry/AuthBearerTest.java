@@ -46,7 +46,7 @@ class AuthBearerTest {
     @Test
     void pushWithALoginThenAnonymousPullWithOneTokenPerScope() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s1"));
-        TestImages.Image img = TestImages.image(src, true, "amd64", 40, 10_000, 20_000, 30_000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 40, 10_000, 20_000, 30_000);
         ImageReference ref = ref(a, "pub/app:1");
         try (RegistryClient c = new RegistryClient(a, RegistryOptions.defaults())) {
             assertThatThrownBy(() -> c.push(ref, img.manifest(), src, null))
@@ -78,7 +78,7 @@ class AuthBearerTest {
     @Test
     void privateRepositoriesNeedTheLogin() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s3"));
-        TestImages.Image img = TestImages.image(src, false, "amd64", 41, 1000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 41, 1000);
         ImageReference ref = ref(a, "private/app:1");
         try (RegistryClient c = alice()) {
             c.push(ref, img.manifest(), src, null);
@@ -111,7 +111,7 @@ class AuthBearerTest {
     @Test
     void mountAsksForPullOnTheSourceRepository() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s7"));
-        TestImages.Image img = TestImages.image(src, true, "amd64", 42, 5000, 6000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 42, 5000, 6000);
         try (RegistryClient c = alice()) {
             c.push(ref(a, "pub/base:1"), img.manifest(), src, null);
             tokens.requests.clear();
@@ -127,7 +127,7 @@ class AuthBearerTest {
         tokens.useKeyId = true;
         try (RegistryClient c = alice()) {
             LocalContentStore src = new LocalContentStore(dir.resolve("s8"));
-            TestImages.Image img = TestImages.image(src, false, "amd64", 43, 100);
+            SampleImages.Image img = SampleImages.image(src, false, "amd64", 43, 100);
             c.push(ref(a, "pub/kid:1"), img.manifest(), src, null);
             assertThat(c.resolve(ref(a, "pub/kid:1")).descriptor().digest()).isEqualTo(img.manifest().digest());
         } finally {

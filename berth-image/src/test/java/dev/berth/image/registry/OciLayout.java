@@ -18,7 +18,7 @@ import java.util.Map;
 final class OciLayout {
     private OciLayout() {}
 
-    static void write(ContentStore store, Path dir, TestImages.Image img, String tag) throws IOException {
+    static void write(ContentStore store, Path dir, SampleImages.Image img, String tag) throws IOException {
         Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
         copy(store, blobs, img.manifest().digest());
         for (Digest d : img.blobs()) copy(store, blobs, d);

@@ -49,7 +49,7 @@ class RegistryErrorsTest {
                 .isInstanceOf(RegistryException.class)
                 .hasMessage("manifest for " + registry.address() + "/nope:1 not found")
                 .extracting(e -> ((RegistryException) e).status()).isEqualTo(404);
-        TestImages.Image img = TestImages.image(store, true, "amd64", 20, 100);
+        SampleImages.Image img = SampleImages.image(store, true, "amd64", 20, 100);
         client.push(ref(registry.address(), "errs:1"), img.manifest(), store, null);
         assertThatThrownBy(() -> client.resolve(ref(registry.address(), "errs:2")))
                 .hasMessage("manifest for " + registry.address() + "/errs:2 not found");
@@ -75,7 +75,7 @@ class RegistryErrorsTest {
     @Test
     void aBlobWithWrongBytesIsRefusedAndLeavesNothing() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s2"));
-        TestImages.Image img = TestImages.image(src, false, "amd64", 21, 300_000, 1000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 21, 300_000, 1000);
         client.push(ref(registry.address(), "corrupt:1"), img.manifest(), src, null);
         Descriptor bad = img.layers().getFirst();
         byte[] wrong = src.read(bad.digest()).clone();
@@ -111,7 +111,7 @@ class RegistryErrorsTest {
     @Test
     void registryErrorsAreReportedByCodeAndMessage() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s4"));
-        TestImages.Image img = TestImages.image(src, true, "amd64", 22, 1000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 22, 1000);
         try (RecordingProxy proxy = new RecordingProxy(registry.address());
              RegistryClient c = new RegistryClient(proxy.address(), RegistryOptions.defaults())) {
             // The upload of the layer is swallowed: the registry then refuses the manifest that names it.
@@ -133,7 +133,7 @@ class RegistryErrorsTest {
     @Test
     void blobRedirectsAreFollowedWithoutCredentials() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s5"));
-        TestImages.Image img = TestImages.image(src, false, "amd64", 23, 5000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 23, 5000);
         client.push(ref(registry.address(), "redirect:1"), img.manifest(), src, null);
         Descriptor layer = img.layers().getFirst();
         byte[] bytes = src.read(layer.digest());

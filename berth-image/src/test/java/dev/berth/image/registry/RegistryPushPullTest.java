@@ -68,7 +68,7 @@ class RegistryPushPullTest {
     @Test
     void pushThenPullDockerImage() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, true, "amd64", 1, 200_000, 300_000, 50_000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 1, 200_000, 300_000, 50_000);
         ImageReference ref = ref(registry.address(), "docker/app:1");
         RegistryClient.Pushed pushed = client.push(ref, img.manifest(), src, ProgressListener.NONE);
         assertThat(pushed.blobsPushed()).isEqualTo(4);
@@ -96,7 +96,7 @@ class RegistryPushPullTest {
     @Test
     void pushThenPullOciImageByDigest() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, false, "amd64", 2, 100_000, 10);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 2, 100_000, 10);
         client.push(ref(registry.address(), "oci/app:v1"), img.manifest(), src, null);
         LocalContentStore dst = newStore();
         ImageReference byDigest = ref(registry.address(), "oci/app@" + img.manifest().digest());
@@ -109,12 +109,12 @@ class RegistryPushPullTest {
     @Test
     void indexPullSelectsThePlatformAndListsTheOthers() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image amd = TestImages.image(src, false, "amd64", 3, 1000, 2000);
-        TestImages.Image arm = TestImages.image(src, false, "arm64", 4, 3000);
-        Map<Platform, TestImages.Image> m = new LinkedHashMap<>();
+        SampleImages.Image amd = SampleImages.image(src, false, "amd64", 3, 1000, 2000);
+        SampleImages.Image arm = SampleImages.image(src, false, "arm64", 4, 3000);
+        Map<Platform, SampleImages.Image> m = new LinkedHashMap<>();
         m.put(Platform.LINUX_AMD64, amd);
         m.put(Platform.parse("linux/arm64/v8"), arm);
-        Descriptor index = TestImages.index(src, m);
+        Descriptor index = SampleImages.index(src, m);
         ImageReference ref = ref(registry.address(), "multi:1");
         client.push(ref, index, src, null);
 
@@ -140,7 +140,7 @@ class RegistryPushPullTest {
     @Test
     void secondPushSkipsBlobsTheRegistryHas() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, true, "amd64", 5, 20_000, 30_000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 5, 20_000, 30_000);
         try (RecordingProxy proxy = new RecordingProxy(registry.address());
              RegistryClient c = new RegistryClient(proxy.address(), RegistryOptions.defaults())) {
             c.push(ref(proxy.address(), "skip:1"), img.manifest(), src, null);
@@ -160,7 +160,7 @@ class RegistryPushPullTest {
     @Test
     void largeBlobsAreUploadedInChunks() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, false, "amd64", 6, 2_500_000, 1000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 6, 2_500_000, 1000);
         long big = img.layers().getFirst().size();
         RegistryOptions opts = RegistryOptions.defaults().withChunking(1 << 20, 400 << 10);
         try (RecordingProxy proxy = new RecordingProxy(registry.address()); RegistryClient c = new RegistryClient(proxy.address(), opts)) {
@@ -181,7 +181,7 @@ class RegistryPushPullTest {
     @Test
     void crossRepositoryMountIsUsedWhenTheSourceIsGiven() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, true, "amd64", 7, 40_000, 50_000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 7, 40_000, 50_000);
         client.push(ref(registry.address(), "mount/src:1"), img.manifest(), src, null);
         try (RecordingProxy proxy = new RecordingProxy(registry.address());
              RegistryClient c = new RegistryClient(proxy.address(), RegistryOptions.defaults())) {
@@ -199,7 +199,7 @@ class RegistryPushPullTest {
     @Test
     void layersAreFetchedInParallelAtMostThreeAtATime() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, false, "amd64", 8, 1000, 2000, 3000, 4000, 5000, 6000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 8, 1000, 2000, 3000, 4000, 5000, 6000);
         client.push(ref(registry.address(), "parallel:1"), img.manifest(), src, null);
         try (RecordingProxy proxy = new RecordingProxy(registry.address());
              RegistryClient c = new RegistryClient(proxy.address(), RegistryOptions.defaults())) {
@@ -214,7 +214,7 @@ class RegistryPushPullTest {
     @Test
     void anInterruptedDownloadResumesWithARangeRequest() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, false, "amd64", 9, 1_000_000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 9, 1_000_000);
         client.push(ref(registry.address(), "resume:1"), img.manifest(), src, null);
         Descriptor layer = img.layers().getFirst();
         byte[] bytes = src.read(layer.digest());
@@ -245,7 +245,7 @@ class RegistryPushPullTest {
     @Test
     void aResumeStartsOverWhenTheServerIgnoresRange() throws IOException {
         LocalContentStore src = newStore();
-        TestImages.Image img = TestImages.image(src, false, "amd64", 10, 500_000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 10, 500_000);
         client.push(ref(registry.address(), "norange:1"), img.manifest(), src, null);
         Descriptor layer = img.layers().getFirst();
         byte[] bytes = src.read(layer.digest());

@@ -50,7 +50,7 @@ class RegistrySkopeoTest {
     @Test
     void skopeoInspectsAndCopiesWhatBerthPushed() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s1"));
-        TestImages.Image img = TestImages.image(src, true, "amd64", 60, 100_000, 200_000);
+        SampleImages.Image img = SampleImages.image(src, true, "amd64", 60, 100_000, 200_000);
         String a = registry.address();
         client.push(ref(a, "berth/app:1"), img.manifest(), src, null);
 
@@ -72,7 +72,7 @@ class RegistrySkopeoTest {
     @Test
     void berthPullsWhatSkopeoPushedFromAnOciLayout() throws IOException {
         LocalContentStore src = new LocalContentStore(dir.resolve("s3"));
-        TestImages.Image img = TestImages.image(src, false, "amd64", 61, 150_000, 10_000, 70_000);
+        SampleImages.Image img = SampleImages.image(src, false, "amd64", 61, 150_000, 10_000, 70_000);
         Path layout = dir.resolve("layout");
         OciLayout.write(src, layout, img, "v1");
         String a = registry.address();

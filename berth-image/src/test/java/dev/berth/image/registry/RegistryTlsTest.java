@@ -67,7 +67,7 @@ class RegistryTlsTest {
         Files.copy(cert, caDir.resolve("ca.crt"));
         try {
             LocalContentStore src = new LocalContentStore(dir.resolve("s1"));
-            TestImages.Image img = TestImages.image(src, false, "amd64", 50, 20_000);
+            SampleImages.Image img = SampleImages.image(src, false, "amd64", 50, 20_000);
             ImageReference ref = ref(a, "tls/app:1");
             try (RegistryClient c = new RegistryClient(a, secure())) {
                 c.push(ref, img.manifest(), src, null);

@@ -24,8 +24,8 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /** Synthetic images written into a content store: gzip tar layers of random data, a config, a manifest, an index. */
-final class TestImages {
-    private TestImages() {}
+final class SampleImages {
+    private SampleImages() {}
 
     /** An image in the store: its manifest descriptor (the one to push), config and layers. */
     record Image(Descriptor manifest, Descriptor config, List<Descriptor> layers) {

@@ -22,6 +22,8 @@ public final class Main {
               load [-i FILE]               read images from a tar       system df               disk usage
               import FILE|- [NAME] [-c 'CMD ["sh"]']                    a root filesystem tarball as an image
               image base busybox|debian [NAME]                           a base image from Debian's packages
+              pull [--platform os/arch] NAME   from a registry      push NAME               to a registry
+              login [-u USER] [-p PW | --password-stdin] [SERVER]   logout [SERVER]
 
             The runtime (runc's command line):
               runtime    create, start, state, kill, delete, run, exec, ps, pause, resume, list, spec
@@ -85,6 +87,7 @@ public final class Main {
                     if (rest.isEmpty() || !rest.getFirst().equals("df")) throw new Args.UsageException("system needs a command: df");
                     yield images.run("df", new Args(rest.subList(1, rest.size())));
                 }
+                case "pull", "push", "login", "logout" -> new RegistryCommand(out, dataRoot).run(cmd, new Args(rest));
                 case "runtime" -> new RuntimeCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out, err).run(rest);
                 case "version", "--version" -> {

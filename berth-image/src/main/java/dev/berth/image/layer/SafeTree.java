@@ -81,7 +81,7 @@ final class SafeTree {
                     throw new LayerException(entry, what + ": parent \"" + rel + "\" appeared while being created");
                 }
             } else if (a.isSymbolicLink()) {
-                throw new LayerException(entry, what + ": parent \"" + rel + "\" is a symlink; refusing to write through it");
+                throw new LayerException(entry, what + ": parent \"" + rel + "\" is a symlink; refusing to follow it");
             } else if (!a.isDirectory()) {
                 throw new LayerException(entry, what + ": parent \"" + rel + "\" is not a directory");
             }

@@ -90,6 +90,13 @@ public final class LayerApplier {
         }
     }
 
+    /** A read from the layer stream failed (network, disk): passed on as it is, not as a refused entry. */
+    private static final class SourceFailure extends IOException {
+        SourceFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
     private record Deferred(List<String> comps, Instant atime, Instant mtime) {}
 
     /** One application's state. */
@@ -151,6 +158,8 @@ public final class LayerApplier {
                 if (e.type() != TarEntry.Type.HARDLINK) metadata(p, e, comps);
             } catch (LayerException x) {
                 throw x;
+            } catch (SourceFailure x) {
+                throw (IOException) x.getCause(); // the layer stream failed, not the entry: say so unchanged
             } catch (IOException x) {
                 throw new LayerException(name, reason(x), x);
             }
@@ -176,10 +185,20 @@ public final class LayerApplier {
 
         private void writeFile(Path p, TarEntry e) throws IOException {
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                for (int n; (n = reader.read(buf, 0, buf.length)) > 0; ) {
+                for (int n; (n = read()) > 0; ) {
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     while (bb.hasRemaining()) ch.write(bb);
                 }
+            }
+        }
+
+        private int read() throws IOException {
+            try {
+                return reader.read(buf, 0, buf.length);
+            } catch (LayerException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new SourceFailure(e);
             }
         }
 

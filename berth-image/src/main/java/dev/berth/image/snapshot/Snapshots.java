@@ -8,18 +8,13 @@ import dev.berth.oci.image.MediaType;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -138,7 +133,7 @@ public final class Snapshots {
                 if (!a.diffId().equals(diffId)) {
                     throw new LayerException("layer " + diffId + ": the blob's uncompressed content has diffID " + a.diffId());
                 }
-                new Meta(chain, parentChain, diffId, a.size(), usage(d), false).write(work);
+                new Meta(chain, parentChain, diffId, a.size(), Fs.usage(d), false).write(work);
                 Sys.syncfs(work);
                 return publish(chain, parentChain, work);
             } finally {
@@ -155,7 +150,7 @@ public final class Snapshots {
                 Path target = layers.resolve(hex.substring(0, n));
                 try {
                     Files.move(work, target, StandardCopyOption.ATOMIC_MOVE);
-                    fsync(layers);
+                    Fs.fsync(layers);
                     return toLayer(target, Meta.read(target));
                 } catch (FileSystemException e) {
                     Meta m = Meta.read(target);
@@ -376,7 +371,7 @@ public final class Snapshots {
         Map<Digest, Long> l = new LinkedHashMap<>();
         for (Layer layer : list()) l.put(layer.chainId(), layer.usage());
         Map<String, Long> a = new LinkedHashMap<>();
-        for (Active s : activeSnapshots()) a.put(s.key(), usage(s.upper()));
+        for (Active s : activeSnapshots()) a.put(s.key(), Fs.usage(s.upper()));
         return new Usage(l, a);
     }
 
@@ -384,36 +379,12 @@ public final class Snapshots {
 
     /** Mounts {@code m} on {@code target} (mount(2); overlay or bind). */
     public static void mount(Mount m, Path target) throws IOException {
-        switch (m.type()) {
-            case "overlay" -> {
-                String data = m.data();
-                if (data.getBytes(StandardCharsets.UTF_8).length > Mount.MAX_DATA) {
-                    throw new IOException("mount overlay " + target + ": options are over " + Mount.MAX_DATA + " bytes");
-                }
-                Sys.mount("overlay", target, "overlay", m.readOnly() ? Sys.MS_RDONLY : 0, data);
-            }
-            case "bind" -> {
-                Sys.mount(m.source(), target, null, Sys.MS_BIND, null);
-                if (m.readOnly()) {
-                    try {
-                        Sys.mount(null, target, null, Sys.MS_BIND | Sys.MS_REMOUNT | Sys.MS_RDONLY, null);
-                    } catch (IOException e) {
-                        unmount(target);
-                        throw e;
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException("mount type \"" + m.type() + "\": only overlay and bind");
-        }
+        Fs.mount(m, target);
     }
 
     /** Detaches whatever is mounted on {@code target} (umount2 MNT_DETACH); nothing when it is not a mount point. */
     public static void unmount(Path target) throws IOException {
-        try {
-            Sys.umount2(target, Sys.MNT_DETACH);
-        } catch (Sys.SysException e) {
-            if (e.errno != Sys.EINVAL && e.errno != Sys.ENOENT) throw e;
-        }
+        Fs.unmount(target);
     }
 
     // ---- helpers ----
@@ -422,30 +393,5 @@ public final class Snapshots {
         if (key == null || !KEY.matcher(key).matches()) {
             throw new IllegalArgumentException("snapshot key \"" + key + "\": letters, digits, '_', '.', '-' (at most 128), starting with a letter or digit");
         }
-    }
-
-    private static void fsync(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    /** Apparent size of the files below {@code dir}, each inode once. */
-    private static long usage(Path dir) throws IOException {
-        long[] total = {0};
-        Set<Object> inodes = new HashSet<>();
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-                if ((a.isRegularFile() || a.isSymbolicLink()) && (a.fileKey() == null || inodes.add(a.fileKey()))) total[0] += a.size();
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) {
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return total[0];
     }
 }

@@ -26,6 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * IOException naming the call, the path and strerror. Paths are encoded as the JDK encodes them
  * ({@code sun.jnu.encoding}), so these calls and java.nio agree on what a name means.
  */
+@SuppressWarnings("restricted") // native access is the point of this class
 final class Sys {
     static final int ENOENT = 2, EPERM = 1, E2BIG = 7, ERANGE = 34, ENOTSUP = 95, ENODATA = 61, EXDEV = 18;
     static final int S_IFIFO = 0010000, S_IFCHR = 0020000, S_IFDIR = 0040000, S_IFBLK = 0060000, S_IFREG = 0100000,

@@ -66,7 +66,7 @@ public final class TarWriter {
             checksum();
             out.write(header);
             out.write(records);
-            out.write(ZEROS, 0, (int) ((BLOCK - records.length % BLOCK) % BLOCK));
+            out.write(ZEROS, 0, (BLOCK - records.length % BLOCK) % BLOCK);
         }
         header(name, prefix, e.type().flag, e.mode(), uid <= MAX_ID ? uid : 0, gid <= MAX_ID ? gid : 0,
                 size <= MAX_SIZE ? size : 0, clamp(mtime), e.devMajor(), e.devMinor());

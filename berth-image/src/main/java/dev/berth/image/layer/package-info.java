@@ -25,7 +25,7 @@
  * <h2>Why not Commons Compress for tar</h2>
  * Commons Compress decodes PAX values as UTF-8, which corrupts binary xattrs such as security.capability (the
  * bits that let ping work without root), and it reads a PAX header of any size into memory. The tar codec here
- * is ~500 lines, keeps values as bytes and checks sizes first; tests cross-check it against Commons Compress.
+ * is ~650 lines, keeps values as bytes and checks sizes first; tests cross-check it against Commons Compress.
  *
  * <h2>libc</h2>
  * mknod, lchown, chmod (set-id bits), symlink (exact targets), utimensat (symlink times) and the l*xattr calls

@@ -21,6 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * mount(2), umount2(2) and syncfs(2) through java.lang.foreign, each linked on first use; failures are
  * IOExceptions naming the call, the path and strerror.
  */
+@SuppressWarnings("restricted") // native access is the point of this class
 final class Sys {
     static final long MS_RDONLY = 1, MS_REMOUNT = 32, MS_BIND = 4096;
     static final int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;

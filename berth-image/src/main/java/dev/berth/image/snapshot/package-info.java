@@ -6,10 +6,10 @@
  * {@link dev.berth.image.snapshot.Snapshots} keys layers by OCI ChainID (the layer and everything below it),
  * so two images that share a base share its directories. Directory names are short ({@code l/<12 hex>}) because
  * every lower directory's absolute path goes into one mount option string, which the kernel copies as a single
- * page (4095 bytes): with snapshots in /var/lib/berth, about 90 layers fit (see
- * {@link dev.berth.image.snapshot.Snapshots#maxLayers}); more is refused with a message saying so. (overlayfs
- * also takes lower directories one by one through fsconfig "lowerdir+" on Linux 6.8 and later, which would
- * lift the limit; not used yet.)
+ * page (4095 bytes): with snapshots in /var/lib/berth, 91 layers fit in a writable snapshot with a 64-hex key,
+ * 97 in a read-only view ({@link dev.berth.image.snapshot.Snapshots#maxLayers}); more is refused with a message
+ * saying so. (Recent kernels also take lower directories one at a time through fsconfig(2) "lowerdir+",
+ * which would lift the limit; not used yet.)
  *
  * <h2>Crash safety and concurrency</h2>
  * An unpack happens in {@code tmp/} and is published by one rename, with its description inside, after a

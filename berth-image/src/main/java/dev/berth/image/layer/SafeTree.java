@@ -66,6 +66,10 @@ final class SafeTree {
      * {@code create}, made as 0755 when missing). Null when a component is missing and {@code create} is false.
      */
     Path parent(String entry, List<String> comps, boolean create, String what) throws IOException {
+        if (comps.size() <= 1) return root;
+        String parentRel = join(comps, comps.size() - 1);
+        // A verified directory had all its ancestors verified first, and any removal forgets them all: one look-up.
+        if (verified.contains(parentRel)) return root.resolve(parentRel);
         Path cur = root;
         for (int i = 0; i < comps.size() - 1; i++) {
             cur = cur.resolve(comps.get(i));

@@ -56,11 +56,17 @@ class LayerHostileTest {
     }
 
     private void refusedBoth(byte[] tar, String message) throws IOException {
+        emptyRoot();
         refused(LayerApplier.Mode.FLAT, tar, message);
-        try (var children = Files.list(root)) { // empty the target; recreating it would change its parent's time
+        emptyRoot();
+        refused(LayerApplier.Mode.OVERLAY, tar, message);
+    }
+
+    /** Empties the target (recreating it would change its parent's time, which the snapshot compares). */
+    private void emptyRoot() throws IOException {
+        try (var children = Files.list(root)) {
             for (Path c : children.toList()) Trees.delete(c);
         }
-        refused(LayerApplier.Mode.OVERLAY, tar, message);
     }
 
     @Test
@@ -88,6 +94,11 @@ class LayerHostileTest {
                 "layer entry \"lnk/sentinel\": path: parent \"lnk\" is a symlink; refusing to follow it");
         refusedBoth(new TestTars().symlink("rel", "../../../outside").file("rel/new", "x").build(),
                 "layer entry \"rel/new\": path: parent \"rel\" is a symlink; refusing to follow it");
+        // A directory already written to, then replaced by a symlink: the replacement is noticed.
+        refusedBoth(new TestTars().dir("a").file("a/x", "1").symlink("a", outside.toString()).file("a/sentinel", "pwned").build(),
+                "layer entry \"a/sentinel\": path: parent \"a\" is a symlink; refusing to follow it");
+        refusedBoth(new TestTars().dir("a/b").file("a/b/x", "1").symlink("a", "../../../outside").file("a/b/y", "pwned").build(),
+                "layer entry \"a/b/y\": path: parent \"a\" is a symlink; refusing to follow it");
         refusedBoth(new TestTars().symlink("lnk", outside.toString()).dir("lnk/sub").build(),
                 "layer entry \"lnk/sub/\": path: parent \"lnk\" is a symlink; refusing to follow it");
     }

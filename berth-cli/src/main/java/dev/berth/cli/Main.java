@@ -22,6 +22,8 @@ public final class Main {
               load [-i FILE]               read images from a tar       system df               disk usage
               import FILE|- [NAME] [-c 'CMD ["sh"]']                    a root filesystem tarball as an image
               image base busybox|debian [NAME]                           a base image from Debian's packages
+              build [-t NAME] [-f FILE] [--build-arg K=V] [--target STAGE] [--no-cache] [-q] DIR|-
+                                           build an image from a Dockerfile
               pull [--platform os/arch] NAME   from a registry      push NAME               to a registry
               login [-u USER] [-p PW | --password-stdin] [SERVER]   logout [SERVER]
 
@@ -88,6 +90,7 @@ public final class Main {
                     yield images.run("df", new Args(rest.subList(1, rest.size())));
                 }
                 case "pull", "push", "login", "logout" -> new RegistryCommand(out, dataRoot).run(cmd, new Args(rest));
+                case "build" -> new BuildCommand(out, err, dataRoot).run(new Args(rest));
                 case "runtime" -> new RuntimeCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out, err).run(rest);
                 case "version", "--version" -> {

@@ -66,6 +66,30 @@ public final class ImageStore {
         return key.startsWith("sha256:");
     }
 
+    /** True for a build-cache key (an intermediate image a build step made), hidden from image lists. */
+    public static boolean isCache(String key) {
+        return key.startsWith("cache:");
+    }
+
+    /** A build step's result, under its cache key (a hex digest of the step and what it depends on). */
+    public void putCache(String key, Descriptor target) throws IOException {
+        String k = "cache:" + key;
+        update(m -> m.put(k, new Entry(k, target, Instant.now().toString())));
+    }
+
+    public Optional<Entry> getCache(String key) throws IOException {
+        return Optional.ofNullable(read().get("cache:" + key));
+    }
+
+    /** Drops the whole build cache; the number of entries removed. */
+    public int clearCache() throws IOException {
+        return update(m -> {
+            int before = m.size();
+            m.keySet().removeIf(ImageStore::isCache);
+            return before - m.size();
+        });
+    }
+
     private void put(String key, Descriptor target) throws IOException {
         update(m -> {
             // a name given to a dangling image replaces its placeholder
@@ -122,11 +146,12 @@ public final class ImageStore {
 
     /** Names whose target is this digest (an image's tags; a dangling image has none). */
     public List<String> namesOf(Digest target) throws IOException {
-        return read().values().stream().filter(e -> e.target().digest().equals(target) && !isDangling(e.name())).map(Entry::name).toList();
+        return read().values().stream().filter(e -> e.target().digest().equals(target) && !isDangling(e.name()) && !isCache(e.name()))
+                .map(Entry::name).toList();
     }
 
     /** True if any key (a name, or the dangling placeholder) points at this digest. */
     public boolean isKept(Digest target) throws IOException {
-        return read().values().stream().anyMatch(e -> e.target().digest().equals(target));
+        return read().values().stream().anyMatch(e -> e.target().digest().equals(target) && !isCache(e.name()));
     }
 }

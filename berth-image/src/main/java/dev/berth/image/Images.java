@@ -86,7 +86,7 @@ public final class Images {
     /** One entry per image (not per name), newest first. */
     public List<Image> list() throws IOException {
         Map<Digest, Descriptor> targets = new LinkedHashMap<>();
-        for (ImageStore.Entry e : names.list()) targets.putIfAbsent(e.target().digest(), e.target());
+        for (ImageStore.Entry e : names.list()) if (!ImageStore.isCache(e.name())) targets.putIfAbsent(e.target().digest(), e.target());
         List<Image> out = new ArrayList<>();
         for (Descriptor d : targets.values()) out.add(load(d));
         out.sort((a, b) -> String.valueOf(b.config().created()).compareTo(String.valueOf(a.config().created())));

@@ -38,7 +38,7 @@ final class Users {
     private static String[] find(Path file, int field, String value) throws IOException {
         if (!Files.isRegularFile(file)) return null;
         for (String line : Files.readAllLines(file)) {
-            String[] f = line.split(":");
+            String[] f = line.split(":", -1); // -1: a group line's member list may be empty
             if (f.length > 3 && f[field].equals(value)) return f;
         }
         return null;

@@ -20,6 +20,7 @@ import java.util.List;
 final class BenchCommand {
     static final String HELP = """
             Usage: berth bench runtime [--runs N] [--idle N] [--no-peer] [--no-cli]
+                   berth bench image [--runs N]
 
             Measures the container runtime on this machine against runc, in the same run:
               api    create + start + wait of /bin/true in a busybox bundle through the Java API the
@@ -27,7 +28,9 @@ final class BenchCommand {
               cli    `berth runtime run` as a command (JVM start-up included), vs `runc run`
               idle   N idle containers started back to back: total time, host memory added,
                      and the resident memory of each container's monitor
-            Needs root, runc and busybox-static (scripts/setup installs them).
+            image: builds of a 10-instruction Dockerfile vs `podman build`, push/pull of a 100 MB image vs
+                   `skopeo copy` (local registry, fresh each run), unpack throughput, shared-layer storage
+            Needs root, runc, busybox-static, podman, skopeo, docker-registry (scripts/setup installs them).
             """;
 
     private final PrintStream out;
@@ -45,6 +48,7 @@ final class BenchCommand {
             return a.hasNext() ? 0 : 2;
         }
         String what = a.next();
+        if (what.equals("image")) return image(a);
         if (!what.equals("runtime")) throw new Args.UsageException("unknown benchmark \"" + what + "\" (see berth bench --help)");
         int runs = 100, idle = 200;
         boolean peer = true, cli = true;
@@ -60,6 +64,23 @@ final class BenchCommand {
         }
         a.end();
         return runtime(runs, idle, peer, cli);
+    }
+
+    private int image(Args a) throws Exception {
+        int runs = 5;
+        while (a.atFlag()) {
+            String f = a.next();
+            if (Args.name(f).equals("--runs")) runs = Integer.parseInt(a.value(f));
+            else throw new Args.UsageException("unknown flag " + f);
+        }
+        a.end();
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "berth-bench-image");
+        try {
+            new ImageBench(out, work).run(runs);
+        } finally {
+            BusyboxBundle.deleteTree(work);
+        }
+        return 0;
     }
 
     private int runtime(int runs, int idle, boolean peer, boolean cli) throws Exception {
@@ -154,7 +175,11 @@ final class BenchCommand {
     }
 
     private void row(String name, double[] ms) {
-        out.printf("%-46s %6.1f ms %6.1f ms%n", name, median(ms), percentile(ms, 95));
+        row(out, name, ms);
+    }
+
+    static void row(PrintStream out, String name, double[] ms) {
+        out.printf("%-46s %7.1f ms  (p95 %7.1f ms)%n", name, median(ms), percentile(ms, 95));
     }
 
     static double median(double[] v) {

@@ -30,6 +30,12 @@ import java.util.function.Supplier;
  * Every final 401/403 becomes a "denied" error here, so callers only see the other statuses.
  */
 final class Transport implements AutoCloseable {
+    static {
+        // The JDK client reads sockets 16 KiB at a time by default; layers are megabytes. 256 KiB took a 105 MB pull
+        // from 650 ms to about 360 ms here (berth bench image). Read once, when the JDK's client classes load.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) System.setProperty("jdk.httpclient.bufsize", Integer.toString(256 << 10));
+    }
+
     static final Duration SHORT = Duration.ofMinutes(2);
 
     /**

@@ -74,6 +74,7 @@ public final class Builder {
     public Result build(Request r, PrintStream progress) throws IOException {
         this.out = r.quiet() ? new PrintStream(java.io.OutputStream.nullOutputStream()) : progress;
         Files.createDirectories(scratch);
+        StepContainer.reclaim(snapshots);
         BuildContext context = new BuildContext(r.context());
         Path dfPath = Path.of(r.dockerfile()).isAbsolute() ? Path.of(r.dockerfile()) : context.root().resolve(r.dockerfile());
         if (!Files.isRegularFile(dfPath)) throw new BuildException("Cannot locate specified Dockerfile: " + r.dockerfile());
@@ -100,6 +101,17 @@ public final class Builder {
             step++;
             out.println("Step " + step + "/" + total + " : " + stage.from().text());
             s = from(from, named, done, global);
+            List<String> triggers = s.config.config().onBuild();
+            if (!triggers.isEmpty() && !named.containsKey(from.image().toLowerCase())) {
+                out.println("# Executing " + triggers.size() + " build trigger" + (triggers.size() == 1 ? "" : "s"));
+                // the triggers run once, in this build: the new image does not carry them on (as docker does)
+                s.config = s.config.withRun(with(s.config.config(), b -> b.onBuild.clear()));
+                s.manifest = null;
+                for (String t : triggers) {
+                    Instruction trigger = Dockerfile.parse("FROM scratch\n" + t + "\n", "ONBUILD").stages().getFirst().instructions().getFirst();
+                    step(s, trigger, df, r, context, named, done, used);
+                }
+            }
             out.println(" ---> " + id(s));
             for (Instruction in : stage.instructions()) {
                 step++;
@@ -200,12 +212,13 @@ public final class Builder {
         Path sourceRoot = null;
         Mount sourceMount = null;
         if (in instanceof Instruction.Copy c && c.from() == null || in instanceof Instruction.Add) {
-            sources = new ArrayList<>();
+            sources = new ArrayList<>(heredocFiles(in, env(s)));
             for (String src : in instanceof Instruction.Copy c2 ? c2.sources() : ((Instruction.Add) in).sources()) {
                 if (in instanceof Instruction.Add && src.matches("^https?://.*")) throw new BuildException("ADD from a URL is not supported by berth yet: " + src);
                 sources.addAll(context.match(src, in.keyword()));
             }
-            extra = context.hash(sources);
+            List<Path> fromContext = sources.stream().filter(p -> p.startsWith(context.root())).toList();
+            extra = context.hash(fromContext) + heredocText(in);
         }
         if (in instanceof Instruction.Run) {
             // RUN sees the ARGs in scope as environment variables: they are part of what it depends on
@@ -228,7 +241,7 @@ public final class Builder {
         Run run = s.config.config();
         switch (in) {
             case Instruction.Run x -> {
-                List<String> argv = x.command().argv(run.shell() != null ? run.shell() : DEFAULT_SHELL);
+                List<String> argv = runArgv(x, run.shell() != null ? run.shell() : DEFAULT_SHELL);
                 layerStep(s, "RUN", now, String.join(" ", argv), sc -> {
                     List<String> envList = new ArrayList<>(run.env());
                     if (envList.stream().noneMatch(e -> e.startsWith("PATH="))) envList.add(DEFAULT_PATH);
@@ -301,6 +314,52 @@ public final class Builder {
         s.manifest = store(s);
         s.key = key;
         images.names().putCache(key, s.manifest);
+    }
+
+    /** COPY <<name /dest: each here-document becomes a file called name (expanded unless its delimiter was quoted). */
+    private List<Path> heredocFiles(Instruction in, Map<String, String> env) throws IOException {
+        List<dev.berth.build.dockerfile.Heredoc> docs = in instanceof Instruction.Copy c ? c.heredocs() : ((Instruction.Add) in).heredocs();
+        List<Path> files = new ArrayList<>();
+        if (docs.isEmpty()) return files;
+        Path dir = Files.createTempDirectory(scratch, "heredoc");
+        for (var h : docs) {
+            Path f = dir.resolve(Path.of(h.name()).getFileName().toString());
+            Files.writeString(f, h.expand() ? dev.berth.build.dockerfile.Substitution.expandHeredoc(h.content(), env) : h.content());
+            Files.setAttribute(f, "unix:mode", 0644);
+            files.add(f);
+        }
+        return files;
+    }
+
+    private static String heredocText(Instruction in) {
+        var docs = in instanceof Instruction.Copy c ? c.heredocs() : ((Instruction.Add) in).heredocs();
+        StringBuilder sb = new StringBuilder();
+        for (var h : docs) sb.append('\n').append(h.name()).append('\n').append(h.content());
+        return sb.toString();
+    }
+
+    /**
+     * The argv of a RUN. With here-documents, the shell gets the command line followed by the documents and
+     * their delimiters, and does the heredoc itself ({@code RUN <<EOF}, {@code RUN cat <<EOF > /f}).
+     */
+    static List<String> runArgv(Instruction.Run x, List<String> shell) {
+        if (x.heredocs().isEmpty() || !(x.command() instanceof dev.berth.build.dockerfile.CommandLine.ShellForm sf)) return x.command().argv(shell);
+        List<String> argv = new ArrayList<>(shell);
+        if (sf.command().trim().matches("(\\d*<<-?[\"']?[A-Za-z0-9_.-]+[\"']?\\s*)+")) {
+            // `RUN <<EOF` alone: the document is the script (BuildKit's rule)
+            StringBuilder body = new StringBuilder();
+            for (var h : x.heredocs()) body.append(h.content());
+            argv.add(body.toString());
+            return argv;
+        }
+        StringBuilder script = new StringBuilder(sf.command()).append('\n');
+        for (var h : x.heredocs()) {
+            script.append(h.content());
+            if (!h.content().isEmpty() && !h.content().endsWith("\n")) script.append('\n');
+            script.append(h.name()).append('\n');
+        }
+        argv.add(script.toString());
+        return argv;
     }
 
     /** Values that change what a config step does but are not in its text (none today; kept for the key's shape). */

@@ -42,6 +42,9 @@ final class StepContainer implements AutoCloseable {
         var mount = snapshots.prepare("build-" + id.substring(0, 12), topChain);
         this.merged = snapshots.mergedDir("build-" + id.substring(0, 12));
         try {
+            // who owns it: a later build reclaims the snapshot if this process dies mid-step
+            Files.writeString(snapshots.active("build-" + id.substring(0, 12)).orElseThrow().dir().resolve("owner"),
+                    Long.toString(ProcessHandle.current().pid()));
             Snapshots.mount(mount, merged);
             mounted = true;
         } catch (IOException | RuntimeException e) {
@@ -116,6 +119,24 @@ final class StepContainer implements AutoCloseable {
     private static String tail(Path log, int lines) throws IOException {
         List<String> all = Files.readAllLines(log);
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Unmounts and removes build snapshots whose owning process is gone (a build killed mid-step). */
+    static void reclaim(Snapshots snapshots) throws IOException {
+        for (Snapshots.Active a : snapshots.activeSnapshots()) {
+            if (!a.key().startsWith("build-")) continue;
+            Path owner = a.dir().resolve("owner");
+            long pid;
+            try {
+                pid = Long.parseLong(Files.readString(owner).trim());
+            } catch (IOException | NumberFormatException e) {
+                continue; // being set up right now
+            }
+            if (ProcessHandle.of(pid).isPresent()) continue;
+            Snapshots.unmount(a.merged());
+            snapshots.remove(a.key());
+        }
+        snapshots.cleanup();
     }
 
     /** True if the step changed nothing. */

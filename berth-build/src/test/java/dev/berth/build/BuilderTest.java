@@ -190,6 +190,49 @@ class BuilderTest {
     }
 
     @Test
+    void heredocs_runAsScriptsAndCopyAsFiles() throws IOException {
+        Path ctx = context("heredoc", String.join("\n",
+                "FROM busybox",
+                "ARG WHO=heredoc",
+                "RUN <<EOF",
+                "echo first > /one.txt",
+                "echo second >> /one.txt",
+                "EOF",
+                "RUN cat <<'EOT' > /quoted.txt",
+                "kept $WHO",
+                "EOT",
+                "COPY <<greeting.txt /etc/",
+                "hello $WHO",
+                "greeting.txt",
+                ""), Map.of());
+        build(ctx, "heredoc:1");
+        assertThat(file("heredoc:1", "/one.txt")).isEqualTo("first\nsecond\n");
+        assertThat(file("heredoc:1", "/quoted.txt")).isEqualTo("kept $WHO\n");
+        assertThat(file("heredoc:1", "/etc/greeting.txt")).isEqualTo("hello heredoc\n");
+    }
+
+    @Test
+    void onbuildTriggers_runInTheChildBuildOnly() throws IOException {
+        Path parent = context("onbuild-parent", "FROM busybox\nONBUILD RUN echo triggered > /trigger.txt\n", Map.of());
+        build(parent, "onbuild:parent");
+        assertThat(images.get("onbuild:parent").config().config().onBuild()).containsExactly("RUN echo triggered > /trigger.txt");
+        Path child = context("onbuild-child", "FROM onbuild:parent\nRUN cat /trigger.txt\n", Map.of());
+        Built b = build(child, "onbuild:child");
+        assertThat(b.output()).contains("# Executing 1 build trigger", "triggered");
+        assertThat(images.get("onbuild:child").config().config().onBuild()).isEmpty();
+    }
+
+    @Test
+    void aBuildKilledMidStep_isCleanedUpByTheNextBuild() throws Exception {
+        var m = snapshots.prepare("build-deadbeef0001", null);
+        Path dir = snapshots.active("build-deadbeef0001").orElseThrow().dir();
+        Files.writeString(dir.resolve("owner"), "999999999"); // no such process
+        Snapshots.mount(m, snapshots.mergedDir("build-deadbeef0001"));
+        build(context("after-crash", "FROM busybox\nRUN true\n", Map.of()), "after:1");
+        assertThat(snapshots.active("build-deadbeef0001")).isEmpty();
+    }
+
+    @Test
     void addExtractsLocalTarballs_andChownApplies() throws Exception {
         Path ctx = context("add", "FROM busybox\nADD files.tar.gz /opt/\nCOPY --chown=nobody:nogroup --chmod=640 owned.txt /owned.txt\n"
                 + "RUN ls -ln /owned.txt | awk '{print $1, $3, $4}' > /perm.txt\n", Map.of("owned.txt", "mine"));

@@ -20,10 +20,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -249,11 +245,9 @@ final class ImageBench {
             Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
             Registry r = new Registry(p, port, dir);
-            HttpClient http = HttpClient.newHttpClient();
             for (int i = 0; i < 200; i++) {
-                try {
-                    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(), HttpResponse.BodyHandlers.discarding());
-                    return r;
+                try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return r; // listening
                 } catch (IOException notYet) {
                     Thread.sleep(25);
                 }

@@ -69,15 +69,15 @@ final class ImageCommand {
         rows.add(new String[]{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
         for (Image img : images().list()) {
             String id = noTrunc ? img.id().toString() : img.id().shortHex();
-            if (quiet) {
-                out.println(id);
-                continue;
-            }
             List<String> names = img.names().isEmpty() ? List.of("") : img.names();
+            boolean shown = false;
             for (String n : names) {
                 ImageReference r = n.isEmpty() ? null : ImageReference.parse(n);
-                if (filter != null && (r == null || !r.familiarRepository().equals(ImageReference.parse(filter).familiarRepository()))) continue;
-                if (json) {
+                if (filter != null && (r == null || !matches(r, filter))) continue;
+                if (quiet) {
+                    if (!shown) out.println(id);
+                    shown = true;
+                } else if (json) {
                     out.println(Json.write(Json.obj("Repository", r == null ? "<none>" : r.familiarRepository(),
                             "Tag", r == null ? "<none>" : r.tag(), "ID", id, "CreatedAt", img.config().created(), "Size", Output.size(img.size()))));
                 } else {
@@ -88,6 +88,13 @@ final class ImageCommand {
         }
         if (!quiet && !json) Output.table(out, rows);
         return 0;
+    }
+
+    /** docker images REPOSITORY[:TAG]: the repository must match, and the tag when one is given. */
+    private static boolean matches(ImageReference r, String filter) {
+        ImageReference f = ImageReference.parse(filter);
+        return r.familiarRepository().equals(f.familiarRepository()) && (!filter.contains(":") || filter.lastIndexOf(':') < filter.lastIndexOf('/')
+                || f.tag().equals(r.tag()));
     }
 
     private int tag(Args a) throws IOException {

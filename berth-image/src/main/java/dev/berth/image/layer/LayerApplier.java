@@ -1,5 +1,7 @@
 package dev.berth.image.layer;
 
+import dev.berth.image.linux.Sys;
+
 import dev.berth.oci.image.Digest;
 import dev.berth.oci.image.MediaType;
 

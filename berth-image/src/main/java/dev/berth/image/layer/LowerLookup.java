@@ -1,5 +1,7 @@
 package dev.berth.image.layer;
 
+import dev.berth.image.linux.Sys;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

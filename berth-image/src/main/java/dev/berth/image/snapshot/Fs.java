@@ -1,5 +1,7 @@
 package dev.berth.image.snapshot;
 
+import dev.berth.image.linux.Sys;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

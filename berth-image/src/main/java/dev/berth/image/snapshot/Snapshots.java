@@ -1,5 +1,7 @@
 package dev.berth.image.snapshot;
 
+import dev.berth.image.linux.Sys;
+
 import dev.berth.image.layer.LayerApplier;
 import dev.berth.image.layer.LayerException;
 import dev.berth.image.layer.Trees;

@@ -1,5 +1,7 @@
 package dev.berth.image.layer;
 
+import dev.berth.image.linux.Sys;
+
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;

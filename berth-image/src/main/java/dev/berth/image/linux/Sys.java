@@ -1,4 +1,4 @@
-package dev.berth.image.layer;
+package dev.berth.image.linux;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -21,15 +21,18 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The libc calls that java.nio cannot make: device nodes, ownership and times of symlinks, set-id mode bits,
- * every xattr namespace. Each downcall is linked on first use (its own holder class); each failure is an
+ * The libc calls of berth-image that java.nio cannot make: device nodes, ownership and times of symlinks,
+ * set-id mode bits, every xattr namespace (layers), and mount, umount2, syncfs (snapshots). Each downcall is linked on first use (its own holder class); each failure is an
  * IOException naming the call, the path and strerror. Paths are encoded as the JDK encodes them
  * ({@code sun.jnu.encoding}), so these calls and java.nio agree on what a name means.
  */
 @SuppressWarnings("restricted") // native access is the point of this class
-final class Sys {
-    static final int ENOENT = 2, EPERM = 1, E2BIG = 7, ERANGE = 34, ENOTSUP = 95, ENODATA = 61, EXDEV = 18;
-    static final int S_IFIFO = 0010000, S_IFCHR = 0020000, S_IFDIR = 0040000, S_IFBLK = 0060000, S_IFREG = 0100000,
+public final class Sys {
+    public static final long MS_RDONLY = 1, MS_REMOUNT = 32, MS_BIND = 4096;
+    public static final int MNT_DETACH = 2, EINVAL = 22;
+    private static final int O_RDONLY = 0, O_DIRECTORY = 0200000, O_CLOEXEC = 02000000;
+    public static final int ENOENT = 2, EPERM = 1, E2BIG = 7, ERANGE = 34, ENOTSUP = 95, ENODATA = 61, EXDEV = 18;
+    public static final int S_IFIFO = 0010000, S_IFCHR = 0020000, S_IFDIR = 0040000, S_IFBLK = 0060000, S_IFREG = 0100000,
             S_IFLNK = 0120000, S_IFSOCK = 0140000, S_IFMT = 0170000;
 
     private static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
@@ -85,6 +88,26 @@ final class Sys {
         static final MethodHandle H = link("llistxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
     }
 
+    private static final class Mount {
+        static final MethodHandle H = link("mount", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    }
+
+    private static final class Umount2 {
+        static final MethodHandle H = link("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class Open {
+        static final MethodHandle H = link("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class Syncfs {
+        static final MethodHandle H = link("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Close {
+        static final MethodHandle H = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
     private static final class StrError {
         static final MethodHandle H = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -105,8 +128,8 @@ final class Sys {
     }
 
     /** A failed call: {@code errno} is kept so callers can tolerate the expected ones. */
-    static final class SysException extends IOException {
-        final int errno;
+    public static final class SysException extends IOException {
+        public final int errno;
 
         SysException(String call, Path path, int errno) {
             super(call + " " + path + ": " + strerror(errno));
@@ -114,11 +137,11 @@ final class Sys {
         }
     }
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         return GetEuid.EUID == 0;
     }
 
-    static String strerror(int errno) {
+    public static String strerror(int errno) {
         try {
             MemorySegment p = (MemorySegment) StrError.H.invokeExact(errno);
             return p.reinterpret(256).getString(0);
@@ -127,15 +150,15 @@ final class Sys {
         }
     }
 
-    static long makedev(long major, long minor) {
+    public static long makedev(long major, long minor) {
         return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
     }
 
-    static int major(long dev) {
+    public static int major(long dev) {
         return (int) (((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL));
     }
 
-    static int minor(long dev) {
+    public static int minor(long dev) {
         return (int) (((dev >>> 12) & 0xffffff00L) | (dev & 0xffL));
     }
 
@@ -155,7 +178,7 @@ final class Sys {
     }
 
     /** mknod(2): {@code type} is S_IFCHR, S_IFBLK or S_IFIFO; {@code perm} the permission bits. */
-    static void mknod(Path p, int type, int perm, long dev) throws IOException {
+    public static void mknod(Path p, int type, int perm, long dev) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             int r = (int) Mknod.H.invokeExact(st, cpath(a, p), type | (perm & 07777), dev);
@@ -165,7 +188,7 @@ final class Sys {
         }
     }
 
-    static void lchown(Path p, long uid, long gid) throws IOException {
+    public static void lchown(Path p, long uid, long gid) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             int r = (int) Lchown.H.invokeExact(st, cpath(a, p), (int) uid, (int) gid);
@@ -176,7 +199,7 @@ final class Sys {
     }
 
     /** chmod(2), set-id and sticky bits included. Follows symlinks: only called on paths known not to be one. */
-    static void chmod(Path p, int mode) throws IOException {
+    public static void chmod(Path p, int mode) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             int r = (int) Chmod.H.invokeExact(st, cpath(a, p), mode & 07777);
@@ -187,7 +210,7 @@ final class Sys {
     }
 
     /** symlink(2) with the target exactly as given (java.nio would normalize it: "a//b/" → "a/b"). */
-    static void symlink(String target, Path link) throws IOException {
+    public static void symlink(String target, Path link) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             int r = (int) Symlink.H.invokeExact(st, a.allocateFrom(target, PATHS), cpath(a, link));
@@ -198,7 +221,7 @@ final class Sys {
     }
 
     /** utimensat(2) without following a symlink: atime and mtime in seconds + nanoseconds. */
-    static void lutimes(Path p, long atimeSec, int atimeNs, long mtimeSec, int mtimeNs) throws IOException {
+    public static void lutimes(Path p, long atimeSec, int atimeNs, long mtimeSec, int mtimeNs) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             MemorySegment ts = a.allocate(JAVA_LONG, 4);
@@ -213,7 +236,7 @@ final class Sys {
         }
     }
 
-    static void lsetxattr(Path p, String name, byte[] value) throws IOException {
+    public static void lsetxattr(Path p, String name, byte[] value) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             MemorySegment v = a.allocate(Math.max(1, value.length));
@@ -226,7 +249,7 @@ final class Sys {
     }
 
     /** The value, or null when the file has no such attribute. */
-    static byte[] lgetxattr(Path p, String name) throws IOException {
+    public static byte[] lgetxattr(Path p, String name) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             MemorySegment cp = cpath(a, p), cn = a.allocateFrom(name);
@@ -245,7 +268,7 @@ final class Sys {
     }
 
     /** The names of the file's extended attributes (empty when the filesystem has none). */
-    static List<String> llistxattr(Path p) throws IOException {
+    public static List<String> llistxattr(Path p) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(CAPTURE);
             MemorySegment cp = cpath(a, p);
@@ -267,6 +290,47 @@ final class Sys {
                 if (e == ENOTSUP) return List.of();
                 if (e != ERANGE || size >= (1 << 20)) throw new SysException("llistxattr", p, e);
                 size *= 4;
+            }
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    private static MemorySegment str(Arena a, String s) {
+        return s == null ? MemorySegment.NULL : a.allocateFrom(s, PATHS);
+    }
+
+    public static void mount(String source, Path target, String fstype, long flags, String data) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int r = (int) Mount.H.invokeExact(st, str(a, source), str(a, target.toString()), str(a, fstype), flags, str(a, data));
+            if (r != 0) throw new SysException("mount " + fstype, target, (int) ERRNO.get(st, 0L));
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    public static void umount2(Path target, int flags) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int r = (int) Umount2.H.invokeExact(st, str(a, target.toString()), flags);
+            if (r != 0) throw new SysException("umount2", target, (int) ERRNO.get(st, 0L));
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    /** syncfs(2) on the filesystem holding {@code dir}: everything written there is on disk when it returns. */
+    public static void syncfs(Path dir) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int fd = (int) Open.H.invokeExact(st, str(a, dir.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0) throw new SysException("open", dir, (int) ERRNO.get(st, 0L));
+            try {
+                int r = (int) Syncfs.H.invokeExact(st, fd);
+                if (r != 0) throw new SysException("syncfs", dir, (int) ERRNO.get(st, 0L));
+            } finally {
+                int ignored = (int) Close.H.invokeExact(st, fd);
             }
         } catch (Throwable t) {
             throw fail(t);

@@ -53,6 +53,7 @@ public final class Builder {
     private final Snapshots snapshots;
     private final ContainerRuntime runtime;
     private final Path scratch;
+    private final List<Path> temps = new ArrayList<>();
     private PrintStream out;
 
     public Builder(Images images, Snapshots snapshots, ContainerRuntime runtime, Path scratch) {
@@ -72,6 +73,15 @@ public final class Builder {
     }
 
     public Result build(Request r, PrintStream progress) throws IOException {
+        try {
+            return buildOnce(r, progress);
+        } finally {
+            for (Path t : temps) dev.berth.runtime.BusyboxBundle.deleteTree(t);
+            temps.clear();
+        }
+    }
+
+    private Result buildOnce(Request r, PrintStream progress) throws IOException {
         this.out = r.quiet() ? new PrintStream(java.io.OutputStream.nullOutputStream()) : progress;
         Files.createDirectories(scratch);
         StepContainer.reclaim(snapshots);
@@ -214,11 +224,11 @@ public final class Builder {
         if (in instanceof Instruction.Copy c && c.from() == null || in instanceof Instruction.Add) {
             sources = new ArrayList<>(heredocFiles(in, env(s)));
             for (String src : in instanceof Instruction.Copy c2 ? c2.sources() : ((Instruction.Add) in).sources()) {
-                if (in instanceof Instruction.Add && src.matches("^https?://.*")) throw new BuildException("ADD from a URL is not supported by berth yet: " + src);
-                sources.addAll(context.match(src, in.keyword()));
+                if (in instanceof Instruction.Add && src.matches("^https?://.*")) sources.add(download(src));
+                else sources.addAll(context.match(src, in.keyword()));
             }
             List<Path> fromContext = sources.stream().filter(p -> p.startsWith(context.root())).toList();
-            extra = context.hash(fromContext) + heredocText(in);
+            extra = context.hash(fromContext) + heredocText(in) + downloadedHash(sources, context);
         }
         if (in instanceof Instruction.Run) {
             // RUN sees the ARGs in scope as environment variables: they are part of what it depends on
@@ -322,6 +332,7 @@ public final class Builder {
         List<Path> files = new ArrayList<>();
         if (docs.isEmpty()) return files;
         Path dir = Files.createTempDirectory(scratch, "heredoc");
+        temps.add(dir);
         for (var h : docs) {
             Path f = dir.resolve(Path.of(h.name()).getFileName().toString());
             Files.writeString(f, h.expand() ? dev.berth.build.dockerfile.Substitution.expandHeredoc(h.content(), env) : h.content());
@@ -329,6 +340,46 @@ public final class Builder {
             files.add(f);
         }
         return files;
+    }
+
+    /**
+     * ADD https://...: the file is fetched (every build, as docker does, to see whether it changed) into the
+     * scratch space, named after the URL's last path part, mode 0600, with the server's Last-Modified time.
+     */
+    private Path download(String url) throws IOException {
+        java.net.URI uri = java.net.URI.create(url);
+        String name = Path.of(uri.getPath().isEmpty() ? "/index.html" : uri.getPath()).getFileName().toString();
+        Path dir = Files.createTempDirectory(scratch, "add");
+        temps.add(dir);
+        Path f = dir.resolve(name);
+        try (var client = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build()) {
+            var resp = client.send(java.net.http.HttpRequest.newBuilder(uri).build(), java.net.http.HttpResponse.BodyHandlers.ofFile(f));
+            if (resp.statusCode() != 200) throw new BuildException("ADD failed: " + url + ": HTTP " + resp.statusCode());
+            resp.headers().firstValue("Last-Modified").ifPresent(lm -> {
+                try {
+                    var t = java.time.ZonedDateTime.parse(lm, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                    Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(t));
+                } catch (IOException | RuntimeException ignored) {
+                    // no usable time: keep now
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching " + url, e);
+        } catch (java.net.ConnectException e) {
+            throw new BuildException("ADD failed: cannot reach " + url + ": connection refused");
+        }
+        Files.setAttribute(f, "unix:mode", 0600);
+        return f;
+    }
+
+    private static String downloadedHash(List<Path> sources, BuildContext context) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : sources) {
+            if (p.startsWith(context.root())) continue;
+            sb.append('\n').append(p.getFileName()).append(' ').append(Digest.sha256(Files.readAllBytes(p)));
+        }
+        return sb.toString();
     }
 
     private static String heredocText(Instruction in) {

@@ -41,7 +41,7 @@ final class Copier {
         for (Path src : sources) {
             if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
                 copyTree(src, dest);
-            } else if (add && isArchive(src)) {
+            } else if (add && context != null && src.startsWith(context.root()) && isArchive(src)) { // local archives only, as docker
                 extract(src, dest);
             } else {
                 String target = destIsDir ? join(dest, src.getFileName().toString()) : dest;

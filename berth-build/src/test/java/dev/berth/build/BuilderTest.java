@@ -233,6 +233,30 @@ class BuilderTest {
     }
 
     @Test
+    void addFromAUrl_fetchesTheFile() throws Exception {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/files/config.txt", x -> {
+            byte[] body = "served over http\n".getBytes();
+            x.getResponseHeaders().add("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/config.txt";
+            Path ctx = context("addurl", "FROM busybox\nADD " + url + " /etc/\nRUN stat -c '%a %Y' /etc/config.txt > /stat.txt\n", Map.of());
+            build(ctx, "addurl:1");
+            assertThat(file("addurl:1", "/etc/config.txt")).isEqualTo("served over http\n");
+            assertThat(file("addurl:1", "/stat.txt")).isEqualTo("600 1445412480\n");
+            Path bad = context("addurl404", "FROM busybox\nADD http://127.0.0.1:" + server.getAddress().getPort() + "/nope /x\n", Map.of());
+            assertThat(catchThrowable(() -> build(bad, "addurl:2"))).hasMessageContaining("HTTP 404");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void addExtractsLocalTarballs_andChownApplies() throws Exception {
         Path ctx = context("add", "FROM busybox\nADD files.tar.gz /opt/\nCOPY --chown=nobody:nogroup --chmod=640 owned.txt /owned.txt\n"
                 + "RUN ls -ln /owned.txt | awk '{print $1, $3, $4}' > /perm.txt\n", Map.of("owned.txt", "mine"));

@@ -47,6 +47,7 @@ final class ImageCommand {
             case "prune" -> prune(a);
             case "df" -> df(a);
             case "base" -> base(a);
+            case "builder-prune" -> builderPrune(a);
             default -> throw new Args.UsageException("unknown image command \"" + cmd + "\" (see berth --help)");
         };
     }
@@ -264,6 +265,24 @@ final class ImageCommand {
         };
     }
 
+    /** berth builder prune: drops the build cache, then what only it kept (blobs, unpacked layers). */
+    private int builderPrune(Args a) throws IOException {
+        while (a.atFlag()) {
+            String f = a.next();
+            if (!f.equals("-a") && !f.equals("--all") && !f.equals("-f") && !f.equals("--force")) throw new Args.UsageException("unknown flag " + f);
+        }
+        a.end();
+        Images images = images();
+        long before = images.content().totalSize();
+        int entries = images.names().clearCache();
+        images.collectGarbage(Duration.ZERO);
+        long freed = before - images.content().totalSize()
+                + dev.berth.image.Unpacker.pruneSnapshots(images, new dev.berth.image.snapshot.Snapshots(dataRoot));
+        out.println("Deleted build cache objects: " + entries);
+        out.println("Total reclaimed space: " + Output.size(Math.max(0, freed)));
+        return 0;
+    }
+
     /** berth image base busybox|debian [NAME] [--suite bookworm]: a base image made from Debian's packages. */
     private int base(Args a) throws IOException {
         String suite = "bookworm";
@@ -300,6 +319,7 @@ final class ImageCommand {
         long before = images.content().totalSize();
         List<String> deleted = new ArrayList<>();
         for (ImageStore.Entry e : images.names().list()) {
+            if (ImageStore.isCache(e.name())) continue; // the build cache is `berth builder prune`'s, as in docker
             if (ImageStore.isDangling(e.name()) || all) {
                 Image img = images.load(e.target());
                 if (all && !ImageStore.isDangling(e.name())) images.names().remove(ImageReference.parse(e.name()));
@@ -309,6 +329,7 @@ final class ImageCommand {
         }
         images.collectGarbage(Duration.ofMinutes(10));
         long freed = before - images.content().totalSize();
+        freed += dev.berth.image.Unpacker.pruneSnapshots(images, new dev.berth.image.snapshot.Snapshots(dataRoot));
         if (!deleted.isEmpty()) {
             out.println("Deleted Images:");
             deleted.stream().distinct().forEach(out::println);

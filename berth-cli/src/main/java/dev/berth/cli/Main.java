@@ -20,6 +20,7 @@ public final class Main {
               history IMAGE                layers and the steps         image prune [-a]        remove unused images
               save [-o FILE] [--format docker|oci] IMAGE...             write images to a tar (stdout without -o)
               load [-i FILE]               read images from a tar       system df               disk usage
+              builder prune                drop the build cache
               import FILE|- [NAME] [-c 'CMD ["sh"]']                    a root filesystem tarball as an image
               image base busybox|debian [NAME]                           a base image from Debian's packages
               build [-t NAME] [-f FILE] [--build-arg K=V] [--target STAGE] [--no-cache] [-q] DIR|-
@@ -84,6 +85,10 @@ public final class Main {
                 case "image" -> {
                     if (rest.isEmpty()) throw new Args.UsageException("image needs a command: ls, rm, tag, inspect, history, save, load, import, prune");
                     yield images.run(rest.getFirst(), new Args(rest.subList(1, rest.size())));
+                }
+                case "builder" -> {
+                    if (rest.isEmpty() || !rest.getFirst().equals("prune")) throw new Args.UsageException("builder needs a command: prune");
+                    yield images.run("builder-prune", new Args(rest.subList(1, rest.size())));
                 }
                 case "system" -> {
                     if (rest.isEmpty() || !rest.getFirst().equals("df")) throw new Args.UsageException("system needs a command: df");

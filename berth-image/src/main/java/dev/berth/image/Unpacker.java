@@ -17,6 +17,40 @@ public final class Unpacker {
         return unpack(images, snapshots, img.manifest().layers(), img.config().diffIds());
     }
 
+    /**
+     * Removes unpacked layers no image (named, dangling or build cache) uses any more; returns the bytes freed.
+     * Layers an active snapshot stands on are kept (removeLayer refuses them).
+     */
+    public static long pruneSnapshots(Images images, Snapshots snapshots) throws IOException {
+        java.util.Set<Digest> used = new java.util.HashSet<>();
+        for (ImageStore.Entry e : images.names().list()) {
+            if (!dev.berth.oci.image.MediaType.isManifest(e.target().mediaType())) continue;
+            List<Digest> diffIds = images.load(e.target()).config().diffIds();
+            for (int i = 1; i <= diffIds.size(); i++) used.add(Snapshots.chainId(diffIds.subList(0, i)));
+        }
+        long freed = 0;
+        // top layers first: a layer is only removable once nothing stands on it
+        List<Snapshots.Layer> all = new java.util.ArrayList<>(snapshots.list());
+        boolean removed = true;
+        while (removed) {
+            removed = false;
+            for (Snapshots.Layer l : List.copyOf(all)) {
+                if (used.contains(l.chainId())) continue;
+                boolean isParent = all.stream().anyMatch(o -> l.chainId().equals(o.parent()));
+                if (isParent) continue;
+                try {
+                    snapshots.removeLayer(l.chainId());
+                    freed += l.usage();
+                    all.remove(l);
+                    removed = true;
+                } catch (IOException inUse) {
+                    used.add(l.chainId());
+                }
+            }
+        }
+        return freed;
+    }
+
     /** The same for layers and their diff ids (a build's work in progress). */
     public static Digest unpack(Images images, Snapshots snapshots, List<Descriptor> layers, List<Digest> diffIds) throws IOException {
         if (layers.size() != diffIds.size()) {

@@ -293,7 +293,7 @@ public final class Builder {
                 List<Path> fsrc = src;
                 try {
                     layerStep(s, "COPY", now, "/bin/sh -c #(nop) COPY " + String.join(" ", x.sources()) + " in " + x.dest() + " ", sc -> {
-                        long[] ug = x.chown() == null ? new long[]{0, 0} : Users.resolve(sc.rootfs(), x.chown());
+                        long[] ug = x.chown() == null ? new long[]{0, 0} : dev.berth.runtime.Users.resolve(sc.rootfs(), x.chown());
                         new Copier(sc.rootfs(), ug[0], ug[1], mode(x.chmod()), x.from() == null ? context : null)
                                 .copy(fsrc, absolute(x.dest(), run.workingDir()), false);
                     });
@@ -307,7 +307,7 @@ public final class Builder {
             case Instruction.Add x -> {
                 List<Path> src = sources;
                 layerStep(s, "ADD", now, "/bin/sh -c #(nop) ADD " + String.join(" ", x.sources()) + " in " + x.dest() + " ", sc -> {
-                    long[] ug = x.chown() == null ? new long[]{0, 0} : Users.resolve(sc.rootfs(), x.chown());
+                    long[] ug = x.chown() == null ? new long[]{0, 0} : dev.berth.runtime.Users.resolve(sc.rootfs(), x.chown());
                     new Copier(sc.rootfs(), ug[0], ug[1], mode(x.chmod()), context).copy(src, absolute(x.dest(), run.workingDir()), true);
                 });
             }

@@ -67,7 +67,7 @@ final class StepContainer implements AutoCloseable {
         Files.createFile(log);
         List<Path> placeholders = new ArrayList<>();
         try {
-            long[] ug = Users.resolve(merged, user);
+            long[] ug = dev.berth.runtime.Users.resolve(merged, user);
             @SuppressWarnings("unchecked")
             Map<String, Object> spec = (Map<String, Object>) Json.parse(Json.write(DefaultSpec.json(argv, false)), "spec");
             spec.put("root", Json.obj("path", merged.toString(), "readonly", false));

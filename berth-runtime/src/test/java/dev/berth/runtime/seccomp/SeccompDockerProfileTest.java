@@ -36,7 +36,7 @@ class SeccompDockerProfileTest {
     void committedConfigResourceIsTheConversionOfDockersProfile() throws IOException {
         String expected = DockerProfile.convertedText(DockerProfile.resource(DockerProfile.DOCKER_RESOURCE));
         if (Boolean.getBoolean("berth.seccomp.regenerate")) {
-            Files.writeString(Path.of("src/test/resources/dev/berth/runtime/seccomp", DockerProfile.CONVERTED_RESOURCE), expected);
+            Files.writeString(Path.of("src/main/resources/dev/berth/runtime/seccomp", DockerProfile.CONVERTED_RESOURCE), expected);
         }
         assertThat(DockerProfile.resource(DockerProfile.CONVERTED_RESOURCE)).isEqualTo(expected);
     }

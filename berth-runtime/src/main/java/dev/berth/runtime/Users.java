@@ -1,14 +1,15 @@
-package dev.berth.build;
+package dev.berth.runtime;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** USER values ("app", "1000", "app:staff", "1000:50") resolved against the image's /etc/passwd and /etc/group. */
-final class Users {
+public final class Users {
     private Users() {}
 
-    static long[] resolve(Path rootfs, String user) throws IOException {
+    /** {uid, gid} for a USER value; an unknown name is an IllegalArgumentException saying which file lacked it. */
+    public static long[] resolve(Path rootfs, String user) throws IOException {
         if (user == null || user.isEmpty()) return new long[]{0, 0};
         String[] ug = user.split(":", 2);
         long uid;
@@ -19,7 +20,7 @@ final class Users {
             if (pw != null) gid = Long.parseLong(pw[3]);
         } else {
             String[] pw = find(rootfs.resolve("etc/passwd"), 0, ug[0]);
-            if (pw == null) throw new BuildException("unable to find user " + ug[0] + ": no matching entries in passwd file");
+            if (pw == null) throw new IllegalArgumentException("unable to find user " + ug[0] + ": no matching entries in passwd file");
             uid = Long.parseLong(pw[2]);
             gid = Long.parseLong(pw[3]);
         }
@@ -28,7 +29,7 @@ final class Users {
                 gid = Long.parseLong(ug[1]);
             } else {
                 String[] gr = find(rootfs.resolve("etc/group"), 0, ug[1]);
-                if (gr == null) throw new BuildException("unable to find group " + ug[1] + ": no matching entries in group file");
+                if (gr == null) throw new IllegalArgumentException("unable to find group " + ug[1] + ": no matching entries in group file");
                 gid = Long.parseLong(gr[2]);
             }
         }

@@ -326,6 +326,13 @@ public final class Snapshots {
         return Optional.of(new Active(key, p.isEmpty() ? null : Digest.parse(p), dir));
     }
 
+    /** The overlay mount of an existing writable snapshot (to mount it again, e.g. at each container start). */
+    public Mount mountOf(String key) throws IOException {
+        Active a = active(key).orElseThrow(() -> new IOException("snapshot " + key + ": no such writable snapshot"));
+        List<Path> lowers = a.parent() == null ? List.of(empty) : lowerDirs(a.parent());
+        return overlayOptions(lowers, a.dir().resolve("upper"), a.dir().resolve("work"));
+    }
+
     public List<Active> activeSnapshots() throws IOException {
         List<Active> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(active)) {

@@ -1,0 +1,188 @@
+package dev.berth.engine;
+
+import dev.berth.oci.json.Json;
+import dev.berth.oci.json.JsonObject;
+import dev.berth.runtime.DefaultSpec;
+import dev.berth.runtime.Users;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A container's OCI config.json, made from docker's Config and HostConfig (as the create request gave them,
+ * merged with the image's defaults): what `docker run` flags mean in runtime terms. Docker's defaults are
+ * kept: 14 capabilities, the default seccomp profile, masked /proc paths, a private /dev, generated
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf.
+ */
+final class SpecBuilder {
+    static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+            "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    private static final List<String> RLIMITS = List.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile", "memlock", "as",
+            "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime");
+
+    private SpecBuilder() {}
+
+    static Map<String, Object> build(String id, JsonObject config, JsonObject host, Path rootfs, Path containerDir, Path volumes) throws IOException {
+        List<String> entrypoint = config.strings("Entrypoint"), cmd = config.strings("Cmd");
+        List<String> args = new ArrayList<>(entrypoint);
+        args.addAll(cmd);
+        if (args.isEmpty()) throw new EngineException(400, "No command specified");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) Json.parse(Json.write(DefaultSpec.json(args, config.bool("Tty"))), "spec");
+        boolean privileged = host.bool("Privileged");
+        spec.put("root", Json.obj("path", rootfs.toString(), "readonly", host.bool("ReadonlyRootfs")));
+        String hostname = config.string("Hostname", "");
+        spec.put("hostname", hostname.isEmpty() ? id.substring(0, 12) : hostname);
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> proc = (Map<String, Object>) spec.get("process");
+        List<String> env = new ArrayList<>(config.strings("Env"));
+        if (env.stream().noneMatch(e -> e.startsWith("PATH="))) env.addFirst("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        if (config.bool("Tty") && env.stream().noneMatch(e -> e.startsWith("TERM="))) env.add("TERM=xterm");
+        proc.put("env", env);
+        String wd = config.string("WorkingDir", "");
+        proc.put("cwd", wd.isEmpty() ? "/" : wd);
+        long[] ug;
+        try {
+            ug = Users.resolve(rootfs, config.string("User", ""));
+        } catch (IllegalArgumentException e) {
+            throw new EngineException(400, e.getMessage());
+        }
+        proc.put("user", Json.obj("uid", ug[0], "gid", ug[1]));
+        List<String> caps = capabilities(host, privileged);
+        proc.put("capabilities", Json.obj("bounding", caps, "effective", caps, "permitted", caps));
+        List<String> secOpts = host.strings("SecurityOpt");
+        proc.put("noNewPrivileges", secOpts.stream().anyMatch(o -> o.equals("no-new-privileges") || o.equals("no-new-privileges:true") || o.equals("no-new-privileges=true")));
+        List<Object> rlimits = new ArrayList<>();
+        for (JsonObject u : host.objects("Ulimits")) {
+            String name = u.requireString("Name").toLowerCase();
+            if (!RLIMITS.contains(name)) throw new EngineException(400, "invalid ulimit type: " + name);
+            rlimits.add(Json.obj("type", "RLIMIT_" + name.toUpperCase(), "soft", u.longValue("Soft", 0), "hard", u.longValue("Hard", 0)));
+        }
+        if (rlimits.stream().noneMatch(r -> "RLIMIT_NOFILE".equals(((Map<?, ?>) r).get("type")))) {
+            rlimits.add(Json.obj("type", "RLIMIT_NOFILE", "soft", 1024, "hard", 1024));
+        }
+        proc.put("rlimits", rlimits);
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> linux = (Map<String, Object>) spec.get("linux");
+        List<Object> ns = new ArrayList<>(List.of(Json.obj("type", "pid"), Json.obj("type", "ipc"), Json.obj("type", "uts"),
+                Json.obj("type", "mount"), Json.obj("type", "cgroup")));
+        if (!"host".equals(host.string("NetworkMode"))) ns.add(Json.obj("type", "network"));
+        linux.put("namespaces", ns);
+        linux.put("cgroupsPath", "/berth/" + id);
+        linux.put("resources", resources(host, privileged));
+        if (privileged) {
+            linux.put("maskedPaths", List.of());
+            linux.put("readonlyPaths", List.of());
+        } else if (!secOpts.contains("seccomp=unconfined") && !secOpts.contains("seccomp:unconfined")) {
+            linux.put("seccomp", seccomp(secOpts));
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Object> mounts = new ArrayList<>((List<Object>) spec.get("mounts"));
+        long shm = host.longValue("ShmSize", 0);
+        if (shm > 0) {
+            for (Object m : mounts) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> mm = (Map<String, Object>) m;
+                if ("/dev/shm".equals(mm.get("destination"))) mm.put("options", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=" + shm));
+            }
+        }
+        for (String f : List.of("hostname", "hosts", "resolv.conf")) {
+            mounts.add(Json.obj("destination", "/etc/" + f, "type", "bind", "source", containerDir.resolve(f).toString(), "options", List.of("rbind", "rw")));
+        }
+        for (String bind : host.strings("Binds")) mounts.add(bind(bind, volumes));
+        JsonObject tmpfs = host.object("Tmpfs");
+        if (tmpfs != null) {
+            for (String dest : tmpfs.map().keySet()) {
+                List<String> opts = new ArrayList<>(List.of("nosuid", "nodev", "noexec"));
+                String o = tmpfs.string(dest, "");
+                if (!o.isEmpty()) opts.addAll(List.of(o.split(",")));
+                mounts.add(Json.obj("destination", dest, "type", "tmpfs", "source", "tmpfs", "options", opts));
+            }
+        }
+        spec.put("mounts", mounts);
+        return spec;
+    }
+
+    private static List<String> capabilities(JsonObject host, boolean privileged) {
+        if (privileged) return all();
+        Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPS);
+        for (String a : host.strings("CapAdd")) {
+            if (a.equalsIgnoreCase("ALL")) caps.addAll(all());
+            else caps.add(a.toUpperCase().startsWith("CAP_") ? a.toUpperCase() : "CAP_" + a.toUpperCase());
+        }
+        for (String d : host.strings("CapDrop")) {
+            if (d.equalsIgnoreCase("ALL")) caps.clear();
+            else caps.remove(d.toUpperCase().startsWith("CAP_") ? d.toUpperCase() : "CAP_" + d.toUpperCase());
+        }
+        return List.copyOf(caps);
+    }
+
+    private static List<String> all() {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        return all;
+    }
+
+    private static Map<String, Object> resources(JsonObject host, boolean privileged) {
+        Map<String, Object> r = Json.obj();
+        long memory = host.longValue("Memory", 0), swap = host.longValue("MemorySwap", 0);
+        if (memory > 0) {
+            // docker: MemorySwap 0 means twice the memory; -1 unlimited
+            r.put("memory", Json.obj("limit", memory, "swap", swap == 0 ? memory * 2 : swap));
+        }
+        long nano = host.longValue("NanoCpus", 0), shares = host.longValue("CpuShares", 0);
+        String cpuset = host.string("CpusetCpus", "");
+        Map<String, Object> cpu = Json.obj();
+        if (nano > 0) {
+            cpu.put("period", 100_000L);
+            cpu.put("quota", nano * 100_000L / 1_000_000_000L);
+        }
+        if (shares > 0) cpu.put("shares", shares);
+        if (!cpuset.isEmpty()) cpu.put("cpus", cpuset);
+        if (!cpu.isEmpty()) r.put("cpu", cpu);
+        long pids = host.longValue("PidsLimit", 0);
+        if (pids > 0) r.put("pids", Json.obj("limit", pids));
+        r.put("devices", privileged ? List.of(Json.obj("allow", true, "access", "rwm")) : List.of(Json.obj("allow", false, "access", "rwm")));
+        return r;
+    }
+
+    private static Object seccomp(List<String> secOpts) throws IOException {
+        for (String o : secOpts) {
+            if (o.startsWith("seccomp=") || o.startsWith("seccomp:")) {
+                Path file = Path.of(o.substring(8));
+                return Json.parse(Files.readString(file), file.toString());
+            }
+        }
+        try (InputStream in = SpecBuilder.class.getResourceAsStream("/dev/berth/runtime/seccomp/docker-default-seccomp.json")) {
+            return Json.parse(new String(in.readAllBytes()), "docker-default-seccomp.json");
+        }
+    }
+
+    /** -v /host:/ctr[:ro], -v name:/ctr (a named volume, made on first use), -v /ctr (anonymous: the caller names it). */
+    static Map<String, Object> bind(String spec, Path volumes) throws IOException {
+        String[] p = spec.split(":");
+        if (p.length < 2 || p.length > 3) throw new EngineException(400, "invalid volume specification: '" + spec + "'");
+        String src = p[0], dst = p[1];
+        boolean ro = p.length == 3 && List.of(p[2].split(",")).contains("ro");
+        if (!dst.startsWith("/")) throw new EngineException(400, "invalid volume specification: '" + spec + "': the container path must be absolute");
+        Path source;
+        if (src.startsWith("/")) {
+            source = Path.of(src);
+            if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
+        } else {
+            if (!src.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]+")) throw new EngineException(400, "invalid volume name \"" + src + "\"");
+            source = Files.createDirectories(volumes.resolve(src).resolve("_data"));
+        }
+        return Json.obj("destination", dst, "type", "bind", "source", source.toString(), "options", List.of("rbind", ro ? "ro" : "rw"));
+    }
+}

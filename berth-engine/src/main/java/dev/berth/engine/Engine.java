@@ -35,6 +35,8 @@ public final class Engine implements AutoCloseable {
     private final Snapshots snapshots;
     private final ContainerRuntime runtime;
     private final StateStore store;
+    private final Volumes volumes;
+    private final Events events = new Events();
     private final Map<String, List<CompletableFuture<Map<String, Object>>>> exitWaiters = new ConcurrentHashMap<>();
     private final Map<String, List<CompletableFuture<Map<String, Object>>>> removeWaiters = new ConcurrentHashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -44,11 +46,30 @@ public final class Engine implements AutoCloseable {
         this.images = new Images(dataRoot.resolve("images"));
         this.snapshots = new Snapshots(dataRoot);
         this.store = new StateStore(dataRoot);
+        this.volumes = new Volumes(dataRoot);
         this.runtime = ContainerRuntime.defaults(runRoot.resolve("containers"), w -> System.err.println("berth: warning: " + w));
     }
 
     public Images images() {
         return images;
+    }
+
+    public Volumes volumes() {
+        return volumes;
+    }
+
+    public Events events() {
+        return events;
+    }
+
+    private void event(Map<String, Object> c, String action, Map<String, String> extra) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        Object labels = ((Map<?, ?>) c.get("Config")).get("Labels");
+        if (labels instanceof Map<?, ?> l) l.forEach((k, v) -> attrs.put(String.valueOf(k), String.valueOf(v)));
+        attrs.put("image", String.valueOf(((Map<?, ?>) c.get("Config")).get("Image")));
+        attrs.put("name", String.valueOf(c.get("Name")).substring(1));
+        attrs.putAll(extra);
+        events.publish("container", action, (String) c.get("Id"), attrs);
     }
 
     private Path dir(String id) {
@@ -131,10 +152,22 @@ public final class Engine implements AutoCloseable {
         c.put("Driver", "overlay2");
         c.put("Platform", "linux");
         c.put("HostConfig", hostConfig);
-        c.put("Mounts", List.of());
+        c.put("Mounts", mounts(hostConfig, config));
         c.put("Config", config);
         c.put("NetworkSettings", Json.obj("Ports", Map.of(), "Networks", Map.of()));
-        if (!store.insert(id, cname, Json.write(c))) {
+        boolean generated = name == null || name.isEmpty();
+        boolean stored = store.insert(id, cname, Json.write(c));
+        for (int attempt = 1; !stored && generated && attempt < 20; attempt++) {
+            // a generated name that is taken: another, as docker does (with a number once the words run short)
+            cname = Names.canonical(Names.generate() + (attempt > 3 ? Integer.toString(attempt) : ""));
+            c.put("Name", cname);
+            stored = store.insert(id, cname, Json.write(c));
+        }
+        if (!stored) {
+            for (Object m : (List<?>) c.get("Mounts")) { // the anonymous volumes made for it
+                String vname = String.valueOf(((Map<?, ?>) m).get("Name"));
+                if (volumes.anonymous(vname)) volumes.remove(vname, null);
+            }
             String other = find(cname).get("Id").toString();
             throw new EngineException(409, "Conflict. The container name \"" + cname + "\" is already in use by container \"" + other
                     + "\". You have to remove (or rename) that container to be able to reuse that name.");
@@ -151,7 +184,45 @@ public final class Engine implements AutoCloseable {
             discard(id);
             throw e;
         }
+        event(c, "create", Map.of());
         return Json.obj("Id", id, "Warnings", List.of());
+    }
+
+    /**
+     * The container's mounts, docker's inspect shape: -v binds and named volumes (made on first use), and an
+     * anonymous volume for each image or Config volume nothing else covers.
+     */
+    @SuppressWarnings("unchecked")
+    private List<Object> mounts(Map<String, Object> hostConfig, Map<String, Object> config) throws IOException {
+        List<Object> out = new ArrayList<>();
+        java.util.Set<String> covered = new java.util.HashSet<>();
+        Object binds = hostConfig.get("Binds");
+        if (binds instanceof List<?> l) {
+            for (Object b : l) {
+                String spec = String.valueOf(b);
+                String[] p = spec.split(":");
+                if (p.length < 2) throw new EngineException(400, "invalid volume specification: '" + spec + "'");
+                boolean rw = !(p.length == 3 && List.of(p[2].split(",")).contains("ro"));
+                covered.add(p[1]);
+                if (p[0].startsWith("/")) {
+                    out.add(Json.obj("Type", "bind", "Source", p[0], "Destination", p[1], "Mode", p.length == 3 ? p[2] : "", "RW", rw, "Propagation", "rprivate"));
+                } else {
+                    Map<String, Object> v = volumes.create(p[0], Map.of(), false);
+                    out.add(Json.obj("Type", "volume", "Name", p[0], "Source", v.get("Mountpoint"), "Destination", p[1], "Driver", "local",
+                            "Mode", p.length == 3 ? p[2] : "z", "RW", rw, "Propagation", ""));
+                }
+            }
+        }
+        Object vols = config.get("Volumes");
+        if (vols instanceof Map<?, ?> m) {
+            for (Object dest : m.keySet()) {
+                if (covered.contains(String.valueOf(dest))) continue;
+                Map<String, Object> v = volumes.create(null, Map.of(), true);
+                out.add(Json.obj("Type", "volume", "Name", v.get("Name"), "Source", v.get("Mountpoint"), "Destination", dest, "Driver", "local",
+                        "Mode", "", "RW", true, "Propagation", ""));
+            }
+        }
+        return out;
     }
 
     /** docker's create-time Config: the request's fields over the image's defaults. */
@@ -205,7 +276,7 @@ public final class Engine implements AutoCloseable {
             Path rootfs = snapshots.mergedDir(id);
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
-            Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), rootfs, dir, root.resolve("volumes"));
+            Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
                 if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
@@ -232,6 +303,7 @@ public final class Engine implements AutoCloseable {
             st.put("Error", "");
             st.put("StartedAt", Instant.now().toString());
             save(c);
+            event(c, "start", Map.of());
             Thread.ofVirtual().name("berth-exit-" + id.substring(0, 12)).start(() -> watch(id, created));
         }
     }
@@ -279,6 +351,7 @@ public final class Engine implements AutoCloseable {
             Snapshots.unmount(snapshots.mergedDir(id));
             autoRemove = Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"));
         }
+        event(c, "die", Map.of("exitCode", Integer.toString(code)));
         Map<String, Object> result = Json.obj("StatusCode", code, "Error", null);
         release(exitWaiters, id, result);
         if (autoRemove) remove(id, true, true);
@@ -322,6 +395,7 @@ public final class Engine implements AutoCloseable {
         }
         int sig = signal == null || signal.isEmpty() ? Signals.SIGKILL : Signals.parse(signal);
         runtime.kill((String) c.get("Id"), sig, false);
+        event(c, "kill", Map.of("signal", Integer.toString(sig)));
     }
 
     /** docker stop: the stop signal, then SIGKILL after the timeout (default 10 s). 304 when not running. */
@@ -354,6 +428,7 @@ public final class Engine implements AutoCloseable {
         } catch (Exception e) {
             Thread.currentThread().interrupt();
         }
+        event(c, "stop", Map.of());
     }
 
     /** docker rm: 409 if running without force; with force, kill first. Removes the rootfs, logs and row. */
@@ -376,6 +451,14 @@ public final class Engine implements AutoCloseable {
             discard(id);
         }
         locks.remove(id);
+        if (volumes) {
+            for (Object m : (List<?>) c.get("Mounts")) {
+                Map<?, ?> mm = (Map<?, ?>) m;
+                String vname = String.valueOf(mm.get("Name"));
+                if ("volume".equals(mm.get("Type")) && this.volumes.anonymous(vname)) this.volumes.remove(vname, null);
+            }
+        }
+        event(c, "destroy", Map.of());
         release(removeWaiters, id, Json.obj("StatusCode", ((Number) state(c).get("ExitCode")).intValue(), "Error", null));
     }
 
@@ -390,6 +473,121 @@ public final class Engine implements AutoCloseable {
         if (snapshots.active(id).isPresent()) snapshots.remove(id);
         dev.berth.runtime.BusyboxBundle.deleteTree(dir(id));
         store.delete(id);
+    }
+
+    /** The name of a container that mounts the volume, or null. */
+    public String volumeUser(String volume) throws IOException {
+        for (JsonObject c : store.all()) {
+            for (JsonObject m : c.objects("Mounts")) if (volume.equals(m.string("Name"))) return c.string("Id");
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ pause, restart, rename, top, stats
+
+    public void pause(String ref) throws IOException {
+        Map<String, Object> c = find(ref);
+        String id = (String) c.get("Id");
+        synchronized (lock(id)) {
+            if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + id + " is not running");
+            if (Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is already paused");
+            runtime.pause(id);
+            state(c).put("Paused", true);
+            state(c).put("Status", "paused");
+            save(c);
+        }
+        event(c, "pause", Map.of());
+    }
+
+    public void unpause(String ref) throws IOException {
+        Map<String, Object> c = find(ref);
+        String id = (String) c.get("Id");
+        synchronized (lock(id)) {
+            if (!Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is not paused");
+            runtime.resume(id);
+            state(c).put("Paused", false);
+            state(c).put("Status", "running");
+            save(c);
+        }
+        event(c, "unpause", Map.of());
+    }
+
+    public void restart(String ref, Integer timeout) throws IOException {
+        Map<String, Object> c = find(ref);
+        if (Boolean.TRUE.equals(state(c).get("Running"))) stop(ref, timeout, null);
+        start((String) c.get("Id"));
+        Map<String, Object> again = find((String) c.get("Id"));
+        again.put("RestartCount", ((Number) again.getOrDefault("RestartCount", 0)).intValue() + 1);
+        save(again);
+        event(again, "restart", Map.of());
+    }
+
+    public void rename(String ref, String newName) throws IOException {
+        Map<String, Object> c = find(ref);
+        String n = Names.canonical(newName);
+        for (JsonObject o : store.all()) {
+            if (n.equals(o.string("Name"))) throw new EngineException(409, "Conflict. The container name \"" + n + "\" is already in use by container \"" + o.string("Id") + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        }
+        Map<String, String> old = Map.of("oldName", String.valueOf(c.get("Name")));
+        c.put("Name", n);
+        save(c);
+        event(c, "rename", old);
+    }
+
+    /** docker top: the container's processes, as ps -ef columns (UID PID PPID C STIME TTY TIME CMD). */
+    public Map<String, Object> top(String ref) throws IOException {
+        Map<String, Object> c = find(ref);
+        if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + c.get("Id") + " is not running");
+        List<Object> procs = new ArrayList<>();
+        for (long pid : runtime.ps((String) c.get("Id"))) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                String cmd = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ').trim();
+                long uid = (Integer) Files.getAttribute(Path.of("/proc/" + pid), "unix:uid");
+                procs.add(List.of(Long.toString(uid), Long.toString(pid), f[1], "0", "", "?", "00:00:00", cmd));
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return Json.obj("Titles", List.of("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"), "Processes", procs);
+    }
+
+    /** One stats sample in docker's shape (the API fills precpu_stats from a sample taken a moment earlier). */
+    public Map<String, Object> stats(String ref) throws IOException {
+        Map<String, Object> c = find(ref);
+        String id = (String) c.get("Id");
+        boolean running = Boolean.TRUE.equals(state(c).get("Running"));
+        var s = running ? runtime.stats(id) : null;
+        long system = systemCpuNanos();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        Map<String, Object> cpu = Json.obj("cpu_usage", Json.obj("total_usage", s == null ? 0 : s.cpuUsageNanos()),
+                "system_cpu_usage", system, "online_cpus", cpus);
+        long limit = s == null ? 0 : s.memoryLimitBytes().orElse(0);
+        return Json.obj("read", Instant.now().toString(), "name", c.get("Name"), "id", id,
+                "pids_stats", Json.obj("current", s == null ? 0 : s.pidsCurrent()),
+                "cpu_stats", cpu, "precpu_stats", cpu,
+                "memory_stats", s == null ? Map.of() : Json.obj("usage", s.memoryUsageBytes(),
+                        "limit", limit <= 0 || limit > totalMemory() ? totalMemory() : limit, "stats", Json.obj("total_inactive_file", 0, "inactive_file", 0)),
+                "blkio_stats", Json.obj("io_service_bytes_recursive", s == null ? List.of() : List.of(
+                        Json.obj("major", 0, "minor", 0, "op", "read", "value", s.ioReadBytes()),
+                        Json.obj("major", 0, "minor", 0, "op", "write", "value", s.ioWriteBytes()))),
+                "networks", Map.of());
+    }
+
+    /** Nanoseconds of CPU time the host has spent (all CPUs), from /proc/stat, as docker's system_cpu_usage. */
+    private static long systemCpuNanos() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst();
+        long ticks = 0;
+        for (String f : cpu.substring(3).trim().split("\\s+")) ticks += Long.parseLong(f);
+        return ticks * 10_000_000L; // USER_HZ is 100
+    }
+
+    private static long totalMemory() throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (l.startsWith("MemTotal:")) return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+        }
+        return 0;
     }
 
     // ------------------------------------------------------------------ inspect, list

@@ -29,7 +29,7 @@ final class SpecBuilder {
 
     private SpecBuilder() {}
 
-    static Map<String, Object> build(String id, JsonObject config, JsonObject host, Path rootfs, Path containerDir, Path volumes) throws IOException {
+    static Map<String, Object> build(String id, JsonObject config, JsonObject host, List<?> containerMounts, Path rootfs, Path containerDir) throws IOException {
         List<String> entrypoint = config.strings("Entrypoint"), cmd = config.strings("Cmd");
         List<String> args = new ArrayList<>(entrypoint);
         args.addAll(cmd);
@@ -99,7 +99,13 @@ final class SpecBuilder {
         for (String f : List.of("hostname", "hosts", "resolv.conf")) {
             mounts.add(Json.obj("destination", "/etc/" + f, "type", "bind", "source", containerDir.resolve(f).toString(), "options", List.of("rbind", "rw")));
         }
-        for (String bind : host.strings("Binds")) mounts.add(bind(bind, volumes));
+        for (Object o : containerMounts) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            Path source = Path.of(String.valueOf(m.get("Source")));
+            if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
+            mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(),
+                    "options", List.of("rbind", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro")));
+        }
         JsonObject tmpfs = host.object("Tmpfs");
         if (tmpfs != null) {
             for (String dest : tmpfs.map().keySet()) {
@@ -168,21 +174,4 @@ final class SpecBuilder {
         }
     }
 
-    /** -v /host:/ctr[:ro], -v name:/ctr (a named volume, made on first use), -v /ctr (anonymous: the caller names it). */
-    static Map<String, Object> bind(String spec, Path volumes) throws IOException {
-        String[] p = spec.split(":");
-        if (p.length < 2 || p.length > 3) throw new EngineException(400, "invalid volume specification: '" + spec + "'");
-        String src = p[0], dst = p[1];
-        boolean ro = p.length == 3 && List.of(p[2].split(",")).contains("ro");
-        if (!dst.startsWith("/")) throw new EngineException(400, "invalid volume specification: '" + spec + "': the container path must be absolute");
-        Path source;
-        if (src.startsWith("/")) {
-            source = Path.of(src);
-            if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
-        } else {
-            if (!src.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]+")) throw new EngineException(400, "invalid volume name \"" + src + "\"");
-            source = Files.createDirectories(volumes.resolve(src).resolve("_data"));
-        }
-        return Json.obj("destination", dst, "type", "bind", "source", source.toString(), "options", List.of("rbind", ro ? "ro" : "rw"));
-    }
 }

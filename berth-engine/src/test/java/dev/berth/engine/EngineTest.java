@@ -164,6 +164,57 @@ class EngineTest {
     }
 
     @Test
+    void volumes_namedPersist_anonymousGoWithRmV() throws Exception {
+        String a = create("vol-a", "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\",\"echo kept > /data/f\"],\"HostConfig\":{\"Binds\":[\"shared:/data\"]}}");
+        assertThat(run(a)).isZero();
+        String b = create("vol-b", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\",\"/data/f\"],\"HostConfig\":{\"Binds\":[\"shared:/data:ro\"]}}");
+        assertThat(run(b)).isZero();
+        assertThat(Files.readString(Path.of((String) engine.inspect(b).get("LogPath")))).isEqualTo("kept\n");
+        assertThat(catchThrowable(() -> engine.volumes().remove("shared", engine.volumeUser("shared")))).extracting(t -> ((EngineException) t).status()).isEqualTo(409);
+        String anon = create("vol-anon", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Volumes\":{\"/cache\":{}}}");
+        String anonName = (String) ((Map<?, ?>) ((List<?>) engine.inspect(anon).get("Mounts")).getFirst()).get("Name");
+        assertThat(engine.volumes().inspect(anonName).get("Mountpoint")).isNotNull();
+        engine.remove(anon, false, true);
+        assertThat(catchThrowable(() -> engine.volumes().inspect(anonName))).extracting(t -> ((EngineException) t).status()).isEqualTo(404);
+        engine.remove(a, false, true);
+        engine.remove(b, false, true);
+        assertThat(engine.volumes().inspect("shared").get("Name")).as("named volumes outlive rm -v").isEqualTo("shared");
+        engine.volumes().remove("shared", engine.volumeUser("shared"));
+    }
+
+    @Test
+    void pauseRestartRenameTopStatsAndEvents() throws Exception {
+        var events = engine.events().subscribe();
+        String id = create("busy", "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; while :; do sleep 0.1; done\"],\"Labels\":{\"app\":\"t\"}}");
+        engine.start(id);
+        engine.pause(id);
+        assertThat(state(id).get("Status")).isEqualTo("paused");
+        engine.unpause(id);
+        assertThat(state(id).get("Status")).isEqualTo("running");
+        var top = engine.top(id);
+        assertThat((List<?>) top.get("Processes")).isNotEmpty();
+        var stats = engine.stats(id);
+        assertThat(((Number) ((Map<?, ?>) stats.get("memory_stats")).get("usage")).longValue()).isPositive();
+        assertThat(((Number) ((Map<?, ?>) stats.get("pids_stats")).get("current")).longValue()).isPositive();
+        engine.restart(id, 5);
+        assertThat(engine.inspect(id).get("RestartCount")).isEqualTo(1L);
+        engine.rename(id, "busy2");
+        assertThat(engine.inspect("busy2").get("Id")).isEqualTo(id);
+        engine.stop(id, 5, null);
+        engine.remove(id, false, false);
+        List<String> seen = new ArrayList<>();
+        for (Map<String, Object> e; (e = events.poll(1, TimeUnit.SECONDS)) != null; ) {
+            if (id.equals(e.get("id"))) seen.add((String) e.get("status"));
+            if ("destroy".equals(e.get("status")) && id.equals(e.get("id"))) {
+                assertThat(((Map<?, ?>) ((Map<?, ?>) e.get("Actor")).get("Attributes")).get("app")).isEqualTo("t");
+                break;
+            }
+        }
+        engine.events().unsubscribe(events);
+        assertThat(seen).containsSubsequence("create", "start", "pause", "unpause", "die", "stop", "start", "restart", "rename", "die", "stop", "destroy");
+    }
+
+    @Test
     void state_survivesANewEngine() throws Exception {
         String id = create("durable", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}");
         run(id);

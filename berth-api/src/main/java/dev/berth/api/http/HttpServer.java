@@ -130,6 +130,11 @@ public final class HttpServer implements AutoCloseable {
             } catch (IOException e) {
                 if (closing) return;
                 listener.failure("accept on " + address, e);
+                try {
+                    Thread.sleep(50); // out of file descriptors, say: do not spin
+                } catch (InterruptedException ie) {
+                    return;
+                }
                 continue;
             }
             try {

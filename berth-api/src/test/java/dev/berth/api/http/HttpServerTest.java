@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.oci.json.Json;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -293,6 +295,17 @@ class HttpServerTest {
     }
 
     @Test
+    void servesLoopbackTcpToo() throws IOException {
+        Router r = new Router().get("/_ping", (req, res) -> res.text(200, "OK"));
+        try (HttpServer tcp = HttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), r);
+             RawClient c = RawClient.connect(tcp.address())) {
+            assertThat(((InetSocketAddress) tcp.address()).getPort()).isPositive();
+            assertThat(c.get("/_ping").text()).isEqualTo("OK");
+            assertThat(c.get("/v1.50/_ping").text()).isEqualTo("OK");
+        }
+    }
+
+    @Test
     void staleSocketIsReplacedButALiveOneOrAFileIsNot() throws Exception {
         Path other = dir.resolve("other.sock");
         // a socket file nobody listens on any more
@@ -302,6 +315,7 @@ class HttpServerTest {
         assertThat(other).exists();
         try (HttpServer s = HttpServer.start(UnixDomainSocketAddress.of(other), new Router());
              RawClient c = RawClient.connect(other)) {
+            assertThat(s.address()).isEqualTo(UnixDomainSocketAddress.of(other));
             assertThat(c.get("/_ping").status()).isEqualTo(404);
             assertThatThrownBy(() -> HttpServer.start(UnixDomainSocketAddress.of(other), new Router()))
                     .hasMessageContaining("another server is listening on it");

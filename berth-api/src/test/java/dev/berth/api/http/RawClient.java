@@ -3,7 +3,7 @@ package dev.berth.api.http;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -13,14 +13,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** A test client that speaks HTTP/1.1 by hand over a Unix socket, so every byte on the wire can be checked. */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
     /** A parsed reply; {@code headers} are case-insensitive, with the last value of a repeated name. */
-    record Reply(int status, String reason, Map<String, String> headers, byte[] body) {
-        String header(String name) {
+    public record Reply(int status, String reason, Map<String, String> headers, byte[] body) {
+        public String header(String name) {
             return headers.get(name);
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
@@ -33,17 +33,19 @@ final class RawClient implements AutoCloseable {
         this.ch = ch;
     }
 
-    static RawClient connect(Path socket) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
-        return new RawClient(ch);
+    public static RawClient connect(Path socket) throws IOException {
+        return connect(UnixDomainSocketAddress.of(socket));
+    }
+
+    public static RawClient connect(SocketAddress address) throws IOException {
+        return new RawClient(SocketChannel.open(address));
     }
 
     SocketChannel channel() {
         return ch;
     }
 
-    void write(String s) throws IOException {
+    public void write(String s) throws IOException {
         write(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 
@@ -53,13 +55,13 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Sends a request without a body and reads the whole reply. */
-    Reply get(String target) throws IOException {
+    public Reply get(String target) throws IOException {
         write("GET " + target + " HTTP/1.1\r\nHost: docker\r\n\r\n");
         return read(false);
     }
 
     /** Sends a request with a Content-Length body and reads the whole reply. */
-    Reply send(String method, String target, String body) throws IOException {
+    public Reply send(String method, String target, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         write(method + " " + target + " HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: "
                 + b.length + "\r\n\r\n");
@@ -68,7 +70,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads a whole reply: the body by Content-Length, chunked coding, or none (HEAD, 1xx, 204, 304). */
-    Reply read(boolean head) throws IOException {
+    public Reply read(boolean head) throws IOException {
         Reply h = readHead();
         if (head || h.status() < 200 || h.status() == 204 || h.status() == 304) return h;
         if ("chunked".equalsIgnoreCase(h.header("Transfer-Encoding"))) {
@@ -83,7 +85,7 @@ final class RawClient implements AutoCloseable {
     }
 
     /** Reads the status line and headers only. */
-    Reply readHead() throws IOException {
+    public Reply readHead() throws IOException {
         String status = readLine();
         String[] p = status.split(" ", 3);
         if (!p[0].equals("HTTP/1.1")) throw new IOException("bad status line: " + status);

@@ -13,13 +13,16 @@ import dev.berth.api.http.StreamWriter;
 import dev.berth.oci.json.Json;
 import dev.berth.oci.json.JsonObject;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +46,7 @@ class DockerCliStreamsTest {
     final List<String> requests = new CopyOnWriteArrayList<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     volatile String execCmd;
+    volatile String buildRequest;
 
     @BeforeEach
     void start() throws IOException {
@@ -79,6 +83,14 @@ class DockerCliStreamsTest {
             }
         });
         router.post("/images/create", DockerCliStreamsTest::pull);
+        router.post("/build", (req, res) -> {
+            long n = req.body().transferTo(OutputStream.nullOutputStream());
+            buildRequest = req.header("Transfer-Encoding") + " " + n + " bytes, tags " + req.queryAll("t");
+            StreamWriter w = res.stream(200, Response.JSON);
+            w.writeJson(Json.obj("stream", "Step 1/1 : FROM alpine\n"));
+            w.writeJson(Json.obj("aux", Json.obj("ID", "sha256:" + "ab".repeat(32))));
+            w.writeJson(Json.obj("stream", "Successfully built abababababab\n"));
+        });
         server = HttpServer.start(UnixDomainSocketAddress.of(socket), router, new HttpServer.Listener() {
             @Override
             public void exchange(Request request, int status, long nanos) {
@@ -192,5 +204,22 @@ class DockerCliStreamsTest {
         DockerCli.Result bad = cli().run("pull", "nosuch");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.stderr()).contains("pull access denied for docker.io/library/nosuch, repository does not exist");
+    }
+
+    @Test
+    void buildSendsItsContextChunked() throws Exception {
+        Path ctx = Files.createDirectories(dir.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM alpine\n");
+        byte[] blob = new byte[3 * 1024 * 1024];
+        new Random(3).nextBytes(blob);
+        Files.write(ctx.resolve("blob"), blob);
+        Path iid = dir.resolve("iid");
+        DockerCli.Result r = cli().run("build", "-t", "myimg:1", "-t", "other", "--iidfile", iid.toString(), ctx.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.stdout()).contains("Step 1/1 : FROM alpine", "Successfully built abababababab");
+        assertThat(Files.readString(iid)).isEqualTo("sha256:" + "ab".repeat(32));
+        // a tar of the two files: headers, 3 MiB of data, padding, end blocks
+        assertThat(buildRequest).matches("chunked \\d+ bytes, tags \\[myimg:1, other\\]");
+        assertThat(Long.parseLong(buildRequest.split(" ")[1])).isGreaterThan(blob.length);
     }
 }

@@ -29,6 +29,7 @@ abstract sealed class Body extends InputStream permits Body.Fixed, Body.Chunked 
 
     /** Reads and drops up to {@code max} bytes of what is left; true if the body is then finished. */
     boolean drain(long max) throws IOException {
+        if (finished()) return true;
         byte[] scratch = new byte[8192];
         long left = max;
         while (!finished() && left > 0) {

@@ -22,6 +22,7 @@ final class Connection implements Runnable {
     final ChannelOutput out;
     private final AtomicInteger state = new AtomicInteger(IDLE);
     private boolean closeAfter;
+    private Body body;
 
     Connection(HttpServer server, SocketChannel channel) {
         this.server = server;
@@ -90,6 +91,7 @@ final class Connection implements Runnable {
             return false;
         }
         Request request = head.request();
+        body = (Body) request.body();
         closeAfter = head.close();
         if (head.expectContinue()) {
             out.ascii("HTTP/1.1 100 Continue\r\n\r\n");
@@ -99,7 +101,17 @@ final class Connection implements Runnable {
         dispatch(request, response);
         server.listener().exchange(request, response.status(), System.nanoTime() - start);
         if (closeAfter || out.broken()) return false;
-        return ((Body) request.body()).drain(DRAIN_LIMIT);
+        return body.drain(DRAIN_LIMIT);
+    }
+
+    /**
+     * Reads what the handler left of the request body, so that a hijacked stream starts with the client's
+     * first byte after it; a body too large to skip is a 400, sent before anything else.
+     */
+    void finishBody() throws IOException {
+        if (!body.drain(DRAIN_LIMIT)) {
+            throw ApiException.badRequest("request body larger than " + DRAIN_LIMIT + " bytes on a connection upgrade");
+        }
     }
 
     private void dispatch(Request request, Response response) throws IOException {

@@ -109,10 +109,13 @@ public final class Response {
     /**
      * Takes the connection over for a raw stream ({@code attach}, {@code exec start}): sends
      * {@code 101 UPGRADED} with {@code Connection: Upgrade} and {@code Upgrade: tcp}, flushed before anything
-     * else. Validate first: errors must go as ordinary replies. The connection is closed when the handler
-     * returns, so the handler serves the stream to its end.
+     * else. Validate first: errors must go as ordinary replies. What the handler did not read of the request
+     * body is skipped, so {@link Hijacked#input} starts with the client's stream. The connection is closed when
+     * the handler returns, so the handler serves the stream to its end.
      */
     public Hijacked hijack(String contentType) throws IOException {
+        notSent();
+        conn.finishBody();
         begin(101);
         conn.closeAfterExchange();
         var out = conn.out;
@@ -143,8 +146,12 @@ public final class Response {
         return hijacked;
     }
 
+    private void notSent() {
+        if (status >= 0) throw new IllegalStateException("a reply (" + status + ") was already sent for this request");
+    }
+
     private void begin(int status) {
-        if (this.status >= 0) throw new IllegalStateException("a reply (" + this.status + ") was already sent for this request");
+        notSent();
         if (status < 100 || status > 599) throw new IllegalArgumentException("not an HTTP status: " + status);
         this.status = status;
     }

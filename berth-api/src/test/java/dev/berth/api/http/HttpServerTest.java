@@ -91,6 +91,30 @@ class HttpServerTest {
     }
 
     @Test
+    void manyClientsAtOnce() throws Exception {
+        List<Thread> clients = new java.util.ArrayList<>();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int n = i;
+            clients.add(Thread.ofVirtual().start(() -> {
+                try (RawClient c = RawClient.connect(socket)) {
+                    for (int k = 0; k < 100; k++) {
+                        String body = "client " + n + " request " + k;
+                        RawClient.Reply r = c.send("POST", "/echo/body", body);
+                        assertThat(r.text()).contains(sha256(body.getBytes(StandardCharsets.UTF_8)));
+                        assertThat(c.get("/images/c" + n + "/r" + k + "/json").text()).isEqualTo("{\"name\":\"c" + n + "/r" + k + "\"}");
+                    }
+                } catch (Throwable t) {
+                    errors.add(t);
+                }
+            }));
+        }
+        for (Thread t : clients) t.join(30_000);
+        assertThat(errors).isEmpty();
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
     void socketIsGroupReadableOnly() throws IOException {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
     }

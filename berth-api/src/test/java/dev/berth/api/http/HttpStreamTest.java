@@ -80,7 +80,7 @@ class HttpStreamTest {
             h.close();
         });
         router.post("/exec/{id}/start", (req, res) -> {
-            String body = new String(req.body().readAllBytes(), StandardCharsets.UTF_8);
+            String body = new String(req.body().readNBytes(10), StandardCharsets.UTF_8); // the rest is skipped
             Hijacked h = res.hijack(Mux.RAW_STREAM);
             byte[] early = h.input().readNBytes(5); // sent by the client together with the request
             h.output().write((body + "|" + new String(early, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
@@ -190,7 +190,7 @@ class HttpStreamTest {
     }
 
     @Test
-    void hijackKeepsBytesSentWithTheRequestAndCanCloseItsOutputFirst() throws Exception {
+    void hijackSkipsTheBodyKeepsBytesSentAfterItAndCanCloseItsOutputFirst() throws Exception {
         try (RawClient c = RawClient.connect(socket)) {
             String body = "{\"Detach\":false,\"Tty\":true}";
             c.write("POST /v1.50/exec/e1/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: "
@@ -198,7 +198,7 @@ class HttpStreamTest {
             RawClient.Reply head = c.readHead();
             assertThat(head.status()).isEqualTo(101);
             assertThat(head.header("Content-Type")).isEqualTo("application/vnd.docker.raw-stream");
-            assertThat(new String(c.readToEof(), StandardCharsets.UTF_8)).isEqualTo(body + "|early");
+            assertThat(new String(c.readToEof(), StandardCharsets.UTF_8)).isEqualTo(body.substring(0, 10) + "|early");
             c.write("after the server half-closed");
             c.shutdownOutput();
             for (int i = 0; i < 200 && serverRead.get() == null; i++) Thread.sleep(10);

@@ -1,0 +1,225 @@
+package dev.berth.api.http;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Docker Engine API's HTTP/1.1 server: listens on a Unix socket (or, for tests, a TCP address), serves each
+ * connection on its own virtual thread with keep-alive, and hands requests to a {@link Router}.
+ *
+ * <p>A Unix socket path left behind by a dead server is removed first (a live one is refused, as is a path
+ * that is not a socket); the socket is made mode 0660. {@link #close()} stops accepting, closes idle
+ * connections at once, lets busy ones finish their exchange, and closes what is left after a grace period.
+ */
+public final class HttpServer implements AutoCloseable {
+    /** Hears about exchanges and failures; by default failures go to stderr with their request line. */
+    public interface Listener {
+        /** One exchange ended: its status (-1 if none was sent) and how long it took. */
+        default void exchange(Request request, int status, long nanos) {
+        }
+
+        /** A handler failed (the client got a 500, or its stream was cut); {@code line} is the request line. */
+        default void failure(String line, Throwable error) {
+            synchronized (System.err) {
+                System.err.println("berth api: " + line + ": " + error);
+                error.printStackTrace(System.err);
+            }
+        }
+    }
+
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
+
+    private final ServerSocketChannel server;
+    private final SocketAddress address;
+    private final Path socketPath;
+    private final Router router;
+    private final Listener listener;
+    private final byte[] commonHeaders;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closing;
+
+    private HttpServer(ServerSocketChannel server, Path socketPath, Router router, Listener listener) throws IOException {
+        this.server = server;
+        this.address = server.getLocalAddress();
+        this.socketPath = socketPath;
+        this.router = router;
+        this.listener = listener;
+        EngineVersion v = router.version();
+        this.commonHeaders = ("Api-Version: " + v.apiVersion() + "\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: "
+                + v.serverHeader() + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        this.acceptor = Thread.ofVirtual().name("berth-http-accept").unstarted(this::acceptLoop);
+    }
+
+    /** Starts serving on a {@link UnixDomainSocketAddress} or an {@link InetSocketAddress}. */
+    public static HttpServer start(SocketAddress address, Router router) throws IOException {
+        return start(address, router, new Listener() { });
+    }
+
+    public static HttpServer start(SocketAddress address, Router router, Listener listener) throws IOException {
+        HttpServer s = switch (address) {
+            case UnixDomainSocketAddress unix -> {
+                Path path = unix.getPath();
+                removeStale(path);
+                ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    ch.bind(unix, 128);
+                    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+                } catch (IOException e) {
+                    ch.close();
+                    throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+                }
+                yield new HttpServer(ch, path, router, listener);
+            }
+            case InetSocketAddress inet -> {
+                ServerSocketChannel ch = ServerSocketChannel.open();
+                try {
+                    ch.bind(inet, 128);
+                } catch (IOException e) {
+                    ch.close();
+                    throw new IOException("cannot listen on " + inet + ": " + e.getMessage(), e);
+                }
+                yield new HttpServer(ch, null, router, listener);
+            }
+            default -> throw new IllegalArgumentException("cannot listen on a " + address.getClass().getSimpleName());
+        };
+        s.acceptor.start();
+        return s;
+    }
+
+    /** Removes a socket file no server answers on; refuses a live socket or a path that is not a socket. */
+    private static void removeStale(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (!attrs.isOther()) throw new IOException("cannot listen on " + path + ": it exists and is not a socket");
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            throw new IOException("cannot listen on " + path + ": another server is listening on it");
+        } catch (java.net.SocketException e) { // refused: nobody listens
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closing) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (closing) return;
+                listener.failure("accept on " + address, e);
+                try {
+                    Thread.sleep(50); // out of file descriptors, say: do not spin
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                if (address instanceof InetSocketAddress) ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } catch (IOException e) {
+                // not fatal: only latency
+            }
+            Connection c = new Connection(this, ch);
+            connections.add(c);
+            if (closing) c.closeIfIdle();
+            Thread.ofVirtual().name("berth-http-conn").start(c);
+        }
+    }
+
+    /** The address served: for TCP port 0, the port chosen. */
+    public SocketAddress address() {
+        return address;
+    }
+
+    /** Connections open now (idle or busy). */
+    public int connections() {
+        return connections.size();
+    }
+
+    Router router() {
+        return router;
+    }
+
+    Listener listener() {
+        return listener;
+    }
+
+    byte[] commonHeaders() {
+        return commonHeaders;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    void removed(Connection c) {
+        connections.remove(c);
+    }
+
+    /** Closes with {@link #DEFAULT_GRACE} for busy connections. */
+    @Override
+    public void close() {
+        close(DEFAULT_GRACE);
+    }
+
+    /**
+     * Stops accepting, removes the socket file, closes idle connections, waits up to {@code grace} for busy
+     * ones (each closes after its current exchange) and then closes the rest.
+     */
+    public void close(Duration grace) {
+        closing = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        if (socketPath != null) {
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException e) {
+                // a stale socket is removed at the next start
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (true) {
+            connections.removeIf(Connection::closeIfIdle);
+            if (connections.isEmpty() || System.nanoTime() >= deadline) break;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Connection c : connections) c.closeQuietly();
+        connections.clear();
+        try {
+            acceptor.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

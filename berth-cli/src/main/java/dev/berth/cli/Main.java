@@ -31,6 +31,10 @@ public final class Main {
             The runtime (runc's command line):
               runtime    create, start, state, kill, delete, run, exec, ps, pause, resume, list, spec
 
+            The engine:
+              daemon [-H unix:///run/berth/berth.sock]   serve the Docker Engine API: then use the docker CLI
+                         (DOCKER_HOST=unix:///run/berth/berth.sock docker run ...) or docker-compose
+
             Other:
               bench      measure berth against its peers on this machine (berth bench --help)
               version    print the version
@@ -96,6 +100,7 @@ public final class Main {
                 }
                 case "pull", "push", "login", "logout" -> new RegistryCommand(out, dataRoot).run(cmd, new Args(rest));
                 case "build" -> new BuildCommand(out, err, dataRoot).run(new Args(rest));
+                case "daemon" -> new DaemonCommand(err, dataRoot).run(new Args(rest));
                 case "runtime" -> new RuntimeCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out, err).run(rest);
                 case "version", "--version" -> {

@@ -54,6 +54,10 @@ public final class Engine implements AutoCloseable {
         return images;
     }
 
+    public Snapshots snapshots() {
+        return snapshots;
+    }
+
     public Volumes volumes() {
         return volumes;
     }

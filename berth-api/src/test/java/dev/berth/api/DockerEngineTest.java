@@ -1,0 +1,117 @@
+package dev.berth.api;
+
+import dev.berth.oci.image.ImageConfig;
+import dev.berth.oci.image.ImageReference;
+import dev.berth.runtime.BusyboxBundle;
+import dev.berth.runtime.linux.Libc;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real docker CLI against a berth daemon this test starts (root: it runs containers). */
+class DockerEngineTest {
+    @TempDir
+    static Path tmp;
+    static Daemon daemon;
+    static DockerCli docker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean root = Libc.geteuid() == 0;
+        if (!root) System.err.println("SKIP: the daemon runs containers, which needs root");
+        Assumptions.assumeTrue(root, "needs root");
+        Assumptions.assumeTrue(Files.isExecutable(DockerCli.DOCKER), "the docker CLI is not installed at " + DockerCli.DOCKER);
+        Path sock = tmp.resolve("d.sock");
+        daemon = Daemon.start(sock, tmp.resolve("data"), tmp.resolve("run"));
+        var images = daemon.engine().images();
+        Path rootfs = BusyboxBundle.rootfs(tmp.resolve("bb"));
+        Process tar = new ProcessBuilder("tar", "--numeric-owner", "-C", rootfs.toString(), "-cf", "-", ".").start();
+        var d = images.importTarball(tar.getInputStream(), new ImageConfig.Run(null, List.of("PATH=/bin:/sbin"), null, List.of("sh"),
+                null, List.of(), List.of(), Map.of(), null, null, List.of(), null, false), "busybox");
+        images.names().put(ImageReference.parse("busybox"), d);
+        docker = new DockerCli(sock, tmp.resolve("docker-config"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon == null) return;
+        for (var c : daemon.engine().list(true)) daemon.engine().remove((String) c.get("Id"), true, true);
+        daemon.close();
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(tmp.toString())).toList()).isEmpty();
+    }
+
+    @Test
+    void runDetached_psInspectStopStartRm() throws Exception {
+        var run = docker.run("run", "-d", "--name", "web", "-e", "A=1", "--label", "tier=front", "busybox", "sleep", "1000");
+        assertThat(run.exit()).isZero();
+        String id = run.stdout().trim();
+        assertThat(id).matches("[0-9a-f]{64}");
+        var ps = docker.run("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}");
+        assertThat(ps.stdout()).contains(id.substring(0, 12) + " web Up");
+        assertThat(docker.run("ps", "-q", "--filter", "label=tier=front").stdout().trim()).isEqualTo(id.substring(0, 12));
+        assertThat(docker.run("ps", "-q", "--filter", "label=tier=back").stdout().trim()).isEmpty();
+        var inspect = docker.run("inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Image}} {{index .Config.Env 1}}", "web");
+        assertThat(inspect.stdout().trim()).isEqualTo("running true /web busybox A=1");
+        assertThat(docker.run("top", "web").stdout()).contains("sleep 1000");
+        assertThat(docker.run("pause", "web").exit()).isZero();
+        assertThat(docker.run("inspect", "-f", "{{.State.Status}}", "web").stdout().trim()).isEqualTo("paused");
+        assertThat(docker.run("unpause", "web").exit()).isZero();
+        assertThat(docker.run("stop", "-t", "1", "web").exit()).isZero();
+        assertThat(docker.run("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "web").stdout().trim()).isEqualTo("exited 137");
+        assertThat(docker.run("start", "web").exit()).isZero();
+        assertThat(docker.run("restart", "-t", "1", "web").exit()).isZero();
+        assertThat(docker.run("inspect", "-f", "{{.RestartCount}} {{.State.Running}}", "web").stdout().trim()).isEqualTo("1 true");
+        var rm = docker.run("rm", "web");
+        assertThat(rm.exit()).isEqualTo(1);
+        assertThat(rm.stderr()).contains("container is running");
+        assertThat(docker.run("rm", "-f", "web").exit()).isZero();
+        assertThat(docker.run("ps", "-aq").stdout().trim()).isEmpty();
+    }
+
+    @Test
+    void errors_reachTheCliAsDockerWordsThem() throws Exception {
+        var missing = docker.run("inspect", "nosuch");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.stderr()).contains("No such object: nosuch");
+        docker.run("create", "--name", "dup", "busybox");
+        var dup = docker.run("create", "--name", "dup", "busybox");
+        assertThat(dup.exit()).isNotZero();
+        assertThat(dup.stderr()).contains("Conflict. The container name \"/dup\" is already in use");
+        assertThat(docker.run("rm", "dup").exit()).isZero();
+        var stopped = docker.run("kill", "nosuch");
+        assertThat(stopped.stderr()).contains("No such container: nosuch");
+    }
+
+    @Test
+    void imagesVolumesAndBuild() throws Exception {
+        assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}}").stdout()).contains("busybox:latest");
+        assertThat(docker.run("tag", "busybox", "mybox:1").exit()).isZero();
+        assertThat(docker.run("image", "inspect", "-f", "{{.Os}} {{index .RepoTags 0}}", "mybox:1").stdout().trim()).startsWith("linux ");
+        assertThat(docker.run("rmi", "mybox:1").stdout()).contains("Untagged: mybox:1");
+        assertThat(docker.run("volume", "create", "data").stdout().trim()).isEqualTo("data");
+        assertThat(docker.run("volume", "ls", "-q").stdout()).contains("data");
+        assertThat(docker.run("volume", "inspect", "-f", "{{.Driver}}", "data").stdout().trim()).isEqualTo("local");
+        assertThat(docker.run("volume", "rm", "data").exit()).isZero();
+        Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo built > /built.txt\nCMD [\"cat\", \"/built.txt\"]\n");
+        Path iid = tmp.resolve("iid");
+        var build = docker.run("build", "-t", "built:1", "--iidfile", iid.toString(), ctx.toString());
+        assertThat(build.exit()).as(build.output()).isZero();
+        assertThat(build.output()).contains("Successfully built", "Successfully tagged built:1");
+        assertThat(Files.readString(iid)).startsWith("sha256:");
+        var failing = Files.createDirectories(tmp.resolve("ctx2"));
+        Files.writeString(failing.resolve("Dockerfile"), "FROM busybox\nRUN exit 7\n");
+        var bad = docker.run("build", failing.toString());
+        assertThat(bad.exit()).isEqualTo(7);
+        assertThat(bad.output()).contains("returned a non-zero code: 7");
+    }
+}

@@ -27,6 +27,7 @@ int run_hook(const struct op *o, const char *state, size_t len) {
     if (pid < 0) return -1;
     if (pid == 0) {
         dup2(pfd[0], 0);
+        signal(SIGPIPE, SIG_DFL); /* the monitor ignores it; a hook should not inherit that */
         execve(o->str[0], vec(&o->str[1], argc), vec(&o->str[1 + argc], o->nstr - 1 - argc));
         _exit(127);
     }

@@ -56,7 +56,7 @@ int send_fd(int sock, int fd, const char *msg) {
 }
 
 /* Receives one message; *fd gets a passed descriptor or -1. Returns the length, 0 on EOF. */
-static ssize_t recv_msg(int sock, char *buf, size_t cap, int *fd) {
+ssize_t recv_msg(int sock, char *buf, size_t cap, int *fd) {
     char ctl[CMSG_SPACE(sizeof(int))];
     struct iovec iov = {buf, cap - 1};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
@@ -70,7 +70,7 @@ static ssize_t recv_msg(int sock, char *buf, size_t cap, int *fd) {
     return n;
 }
 
-static void tell(const char *fmt, ...) {
+void tell(const char *fmt, ...) {
     if (g_sync < 0) return;
     char buf[4200];
     va_list ap;
@@ -94,7 +94,7 @@ static int write_file(const char *path, const char *s) {
 }
 
 /* The exit file is the durable record of how the container ended: written atomically. */
-static void record_exit(const char *dir, int code, int sig) {
+void record_exit(const char *dir, int code, int sig) {
     char tmp[4096], path[4096], body[64];
     snprintf(tmp, sizeof tmp, "%s/exit.tmp", dir);
     snprintf(path, sizeof path, "%s/exit", dir);
@@ -203,8 +203,9 @@ int main(int argc, char **argv) {
     int create = mode->num[0] == 0;
     tell("monitor %d", getpid());
 
-    int fifo = -1;
-    if (create) {
+    int fifo = -1, cfd[3], managed = io_setup(&plan, cfd);
+    if (managed < 0) return 1;
+    if (create || plan_find(&plan, C_READY)) { /* an exec waits too when its caller attaches first */
         char path[4096];
         snprintf(path, sizeof path, "%s/exec.fifo", dir);
         if (mkfifo(path, 0600) < 0 || (fifo = open(path, O_RDWR | O_CLOEXEC)) < 0) { tell("error -1 %d exec fifo %s", errno, path); return 1; }
@@ -227,12 +228,15 @@ int main(int argc, char **argv) {
     if (child == 0) {
         close(sv[0]);
         sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL); /* an ignored signal stays ignored across execve: `yes | head` would never end */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* until exec: a dead monitor takes its child along */
         if (getppid() == 1) _exit(126);
+        for (int i = 0; i < 3 && managed; i++) dup2(cfd[i], i);
         child_main(&plan, sv[1], fifo);
     }
     close(sv[1]);
     if (fifo >= 0) close(fifo);
+    if (managed) io_parent(cfd);
     tell("pid %d", child);
 
     /* Parent's half of the setup: id maps and cgroups, then let the child go. */
@@ -279,7 +283,7 @@ int main(int argc, char **argv) {
         ssize_t n = recv_msg(sv[0], buf, sizeof buf, &fd);
         if (n <= 0) { if (!failed) tell("started"); close(sv[0]); sv[0] = -1; break; }
         if (buf[0] == 'T' && fd >= 0) {
-            if (con && con->str[0][0]) {
+            if (con && con->str[0][0] && !managed) {
                 int cs = connect_unix(con->str[0]);
                 if (cs < 0 || send_fd(cs, fd, "/dev/ptmx") < 0) {
                     tell("error -1 %d console socket %s", errno, con->str[0]);
@@ -289,7 +293,7 @@ int main(int argc, char **argv) {
                 close(fd);
             } else {
                 master = fd;
-                proxy_setup(master);
+                if (!managed) proxy_setup(master);
             }
         } else if (buf[0] == 'E') {
             tell("error %s", buf + 2);
@@ -299,6 +303,7 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    monitor(child, sv[0], master, dir, sigfd);
+    if (managed) io_monitor(child, sv[0], master, dir, sigfd);
+    else monitor(child, sv[0], master, dir, sigfd);
     return 0;
 }

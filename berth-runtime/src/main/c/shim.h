@@ -21,7 +21,14 @@
  *   <------------------ "exit C S"  waitpid; write <state>/exit
  *
  * Any failure in the child is sent as "E <op index> <errno> <detail>" and relayed to Java as
- * "error <op index> <errno> <detail>"; Java names the step (which mount, which path).
+ * "error <op index> <errno> <detail>"; Java names the step (which mount, which path). "warning <errno> <detail>"
+ * reports what went wrong without stopping the container (a log that cannot be written).
+ *
+ * With managed stdio (P_LOG, P_ATTACH: io.c) the container's stdout and stderr are pipes (or its pty) the monitor
+ * reads; it writes them to the json-file log and to every client of the attach socket, and feeds what clients send
+ * to the container's stdin. An attach client sees a half-close as the end of stdin (stdin-once), a full close as a
+ * detach. When the container exits, the monitor drains the output, flushes it everywhere, writes the exit file,
+ * then closes the clients and removes its sockets.
  * argv[1]: the plan file (read, then removed). argv[2]: the Unix socket Java listens on (lines; EPIPE is
  * ignored once Java is gone). Starting with plain argv lets Java use ProcessBuilder: no FFM on this path,
  * which keeps `berth runtime run` from linking native calls at start-up (docs/startup.md).
@@ -31,6 +38,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PLAN_MAGIC 0x48545242u /* "BRTH" */
 #define PLAN_VERSION 1
@@ -47,6 +55,11 @@ enum {
     P_JOIN_PID,      /* str: pid namespace to join before forking */
     P_HOOK,          /* like C_HOOK, run by the monitor before "go": prestart and createRuntime hooks */
     P_STATE,         /* str: hook state JSON before and after the pid */
+    /* Managed stdio (io.c): with P_LOG or P_ATTACH the monitor owns the container's streams; no console socket. */
+    P_LOG,           /* num: max bytes per file (0: no rotation), files kept; str: path of the json-file log */
+    P_ATTACH,        /* str: Unix socket for attach clients: output out (multiplexed, raw for a TTY), stdin in */
+    P_STDIN,         /* num: stdin-once: the container's stdin is a pipe fed by attach clients (docker's OpenStdin) */
+    P_CONTROL,       /* str: Unix socket taking "resize ROWS COLS\n" lines, each answered "ERRNO\n" (0: done) */
     /* Ops the child carries out, in plan order. */
     C_JOIN = 20,     /* num: nstype; str: path */
     C_MOUNT,         /* num: flags, mkdir (0 no, 1 dir, 2 file), ignore-ENOENT; str: src, dst, type, data */
@@ -94,6 +107,14 @@ void child_main(const struct plan *p, int sock, int fifo);
 int run_hook(const struct op *o, const char *state, size_t len);
 char *hook_state(const struct plan *p, int pid);
 char **vec(char *const *s, size_t n);
+/* io.c: managed stdio; io_setup returns 0 when the plan has none, -1 on failure (told) */
+int io_setup(const struct plan *p, int cfd[3]);
+void io_parent(const int cfd[3]);
+void io_monitor(pid_t child, int sock, int master, const char *dir, int sigfd);
+/* shim.c */
+void tell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void record_exit(const char *dir, int code, int sig);
+ssize_t recv_msg(int sock, char *buf, size_t cap, int *fd);
 /* helpers shared by both sides */
 int send_msg(int sock, const char *fmt, ...);
 int send_fd(int sock, int fd, const char *msg);

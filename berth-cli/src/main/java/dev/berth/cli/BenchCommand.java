@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.runtime.BusyboxBundle;
 import dev.berth.runtime.ContainerRuntime;
 import dev.berth.runtime.ContainerState;
+import dev.berth.runtime.plan.Io;
 
 import java.io.File;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.List;
  */
 final class BenchCommand {
     static final String HELP = """
-            Usage: berth bench runtime [--runs N] [--idle N] [--no-peer] [--no-cli]
+            Usage: berth bench runtime [--runs N] [--idle N] [--managed] [--no-peer] [--no-cli]
                    berth bench image [--runs N]
 
             Measures the container runtime on this machine against runc, in the same run:
@@ -27,7 +28,9 @@ final class BenchCommand {
                      engine calls (no JVM start per run), vs `runc run`
               cli    `berth runtime run` as a command (JVM start-up included), vs `runc run`
               idle   N idle containers started back to back: total time, host memory added,
-                     and the resident memory of each container's monitor
+                     and the resident memory of each container's monitor; with --managed the
+                     monitors log (json-file) and listen for attach and resize, and each
+                     container writes a line to stdout and stderr before it idles
             image: builds of a 10-instruction Dockerfile vs `podman build`, push/pull of a 100 MB image vs
                    `skopeo copy` (local registry, fresh each run), unpack throughput, shared-layer storage
             Needs root, runc, busybox-static, podman, skopeo, docker-registry (scripts/setup installs them).
@@ -51,19 +54,20 @@ final class BenchCommand {
         if (what.equals("image")) return image(a);
         if (!what.equals("runtime")) throw new Args.UsageException("unknown benchmark \"" + what + "\" (see berth bench --help)");
         int runs = 100, idle = 200;
-        boolean peer = true, cli = true;
+        boolean peer = true, cli = true, managed = false;
         while (a.atFlag()) {
             String f = a.next();
             switch (Args.name(f)) {
                 case "--runs" -> runs = Integer.parseInt(a.value(f));
                 case "--idle" -> idle = Integer.parseInt(a.value(f));
                 case "--no-peer" -> peer = false;
+                case "--managed" -> managed = true;
                 case "--no-cli" -> cli = false;
                 default -> throw new Args.UsageException("unknown flag " + f);
             }
         }
         a.end();
-        return runtime(runs, idle, peer, cli);
+        return runtime(runs, idle, peer, cli, managed);
     }
 
     private int image(Args a) throws Exception {
@@ -83,11 +87,12 @@ final class BenchCommand {
         return 0;
     }
 
-    private int runtime(int runs, int idle, boolean peer, boolean cli) throws Exception {
+    private int runtime(int runs, int idle, boolean peer, boolean cli, boolean managed) throws Exception {
         Path work = Files.createTempDirectory("berth-bench");
         try {
             Path bundle = BusyboxBundle.create(work.resolve("true"), List.of("/bin/true"));
-            Path sleeper = BusyboxBundle.create(work.resolve("sleep"), List.of("sleep", "100000"));
+            Path sleeper = BusyboxBundle.create(work.resolve("sleep"), managed
+                    ? List.of("sh", "-c", "echo idle; echo idle >&2; exec sleep 100000") : List.of("sleep", "100000"));
             ContainerRuntime rt = ContainerRuntime.defaults(work.resolve("berth-root"), w -> { });
             Path runcRoot = work.resolve("runc-root");
             out.printf("berth bench runtime: %d runs each, busybox /bin/true, %s%n", runs, machine());
@@ -119,21 +124,24 @@ final class BenchCommand {
                 }
             }
             if (runc != null) out.printf("ratio berth API / runc run (median): %.2f%n", median(api) / median(runc));
-            if (idle > 0) idle(rt, sleeper, idle);
+            if (idle > 0) idle(rt, sleeper, idle, managed ? Files.createDirectories(work.resolve("io")) : null);
             return 0;
         } finally {
             dev.berth.runtime.BusyboxBundle.deleteTree(work);
         }
     }
 
-    private void idle(ContainerRuntime rt, Path bundle, int n) throws Exception {
+    /** io: where managed containers keep their logs and sockets, or null for inherited stdio. */
+    private void idle(ContainerRuntime rt, Path bundle, int n, Path io) throws Exception {
         long before = memAvailableKb();
         List<String> ids = new ArrayList<>();
         long t = System.nanoTime();
         try {
             for (int i = 0; i < n; i++) {
                 String id = "bench-idle-" + i;
-                rt.create(new ContainerRuntime.CreateOptions(id, bundle, null, null)).close();
+                rt.create(io == null ? new ContainerRuntime.CreateOptions(id, bundle, null, null)
+                        : ContainerRuntime.CreateOptions.managed(id, bundle, Io.logTo(io.resolve(i + ".log"))
+                                .withAttach(io.resolve(i + ".a"), io.resolve(i + ".c"), true, false))).close();
                 ids.add(id);
                 rt.start(id);
             }
@@ -149,7 +157,8 @@ final class BenchCommand {
             }
             out.printf("%d idle containers started back to back: %.0f ms total, %.1f ms each%n", n, total, total / n);
             out.printf("host memory added (MemAvailable drop): %.2f MiB per container%n", (before - after) / 1024.0 / n);
-            out.printf("monitor (berth-shim) per container: median RSS %.0f KiB, median PSS %.0f KiB%n", median(rss), median(pss));
+            out.printf("monitor (berth-shim) per container%s: median RSS %.0f KiB, median PSS %.0f KiB%n",
+                    io == null ? "" : " (logging, attach and control sockets)", median(rss), median(pss));
         } finally {
             for (String id : ids) {
                 try {

@@ -10,6 +10,7 @@ import dev.berth.runtime.cgroup.CgroupLayout;
 import dev.berth.runtime.cgroup.DefaultDevices;
 import dev.berth.runtime.linux.Libc;
 import dev.berth.runtime.linux.Signals;
+import dev.berth.runtime.plan.Io;
 import dev.berth.runtime.plan.Plan;
 import dev.berth.runtime.plan.PlanCompiler;
 import dev.berth.runtime.seccomp.SeccompCompiler;
@@ -73,17 +74,32 @@ public final class ContainerRuntime {
 
     /**
      * Options of create and run. consoleSocket: where to send the pty master when process.terminal is set;
-     * stdio: the container's stdin/stdout/stderr (the caller's own by default, as runc does).
+     * stdio: the container's stdin/stdout/stderr (the caller's own by default, as runc does); io: managed stdio
+     * instead (the monitor logs the output and serves attach clients, with or without a terminal; stdio and
+     * consoleSocket are then unused), or null.
      */
-    public record CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile, Stdio stdio) {
+    public record CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile, Stdio stdio, Io io) {
+        public CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile, Stdio stdio) {
+            this(id, bundle, consoleSocket, pidFile, stdio, null);
+        }
+
         public CreateOptions(String id, Path bundle, String consoleSocket, Path pidFile) {
-            this(id, bundle, consoleSocket, pidFile, Stdio.INHERIT);
+            this(id, bundle, consoleSocket, pidFile, Stdio.INHERIT, null);
+        }
+
+        /** A container whose stdio the monitor manages. */
+        public static CreateOptions managed(String id, Path bundle, Io io) {
+            return new CreateOptions(id, bundle, null, null, Stdio.INHERIT, io);
         }
     }
 
     /** Where a container's standard streams go: inherited, or files/pipes as ProcessBuilder redirects them. */
     public record Stdio(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
         public static final Stdio INHERIT = new Stdio(ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT);
+
+        /** Everything to /dev/null: the monitor of managed stdio keeps none of the caller's descriptors. */
+        static final Stdio NULL = new Stdio(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")),
+                ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
 
         /** stdin from /dev/null, stdout and stderr appended to one file. */
         public static Stdio toFile(Path log) {
@@ -120,6 +136,7 @@ public final class ContainerRuntime {
             while ((e = channel.next(-1)) != null) {
                 if (e.verb().equals("exit")) code = e.number();
                 if (e.verb().equals("error")) warn.accept(id + ": " + channel.explain(e));
+                if (e.verb().equals("warning")) warn.accept(id + ": " + channel.explainWarning(e));
             }
             if (code == null) code = exitCode(dir(id));
             return code == null ? 255 : code;
@@ -152,7 +169,7 @@ public final class ContainerRuntime {
         checkId(o.id());
         Path bundle = o.bundle().toAbsolutePath().normalize();
         RuntimeSpec spec = RuntimeSpecReader.read(bundle.resolve("config.json"));
-        if (spec.process() != null && spec.process().terminal() && o.consoleSocket() == null) {
+        if (spec.process() != null && spec.process().terminal() && o.consoleSocket() == null && o.io() == null) {
             throw new IllegalArgumentException("process.terminal is set: create needs --console-socket (or use run)");
         }
         return create(o, bundle, spec);
@@ -187,9 +204,9 @@ public final class ContainerRuntime {
                 flags = SeccompCompiler.flags(spec.linux().seccomp());
             }
             Plan plan = PlanCompiler.create(new PlanCompiler.Input(o.id(), bundle, spec, dir, o.consoleSocket(),
-                    cgroup.procsFiles(), cgroup.hostDirs(), layout.mode() == CgroupLayout.Mode.UNIFIED, filter, flags), warn);
+                    cgroup.procsFiles(), cgroup.hostDirs(), layout.mode() == CgroupLayout.Mode.UNIFIED, filter, flags, o.io()), warn);
             Trace.mark("plan compiled");
-            channel = Shim.spawn(shim, plan, dir, o.stdio());
+            channel = Shim.spawn(shim, plan, dir, o.io() != null ? Stdio.NULL : o.stdio());
             Trace.mark("shim spawned");
             int monitor = 0;
             while (true) {
@@ -202,7 +219,7 @@ public final class ContainerRuntime {
                     case "error" -> throw new ContainerException(channel.explain(e));
                     case "ready" -> {
                         Trace.mark("container ready");
-                        writeState(dir, o.id(), spec, bundle, pid, monitor);
+                        writeState(dir, o.id(), spec, bundle, pid, monitor, o.io());
                         if (o.pidFile() != null) writeAtomically(o.pidFile(), pid + "\n");
                         return new Created(o.id(), channel, pid);
                     }
@@ -253,12 +270,26 @@ public final class ContainerRuntime {
         }
     }
 
-    private static void writeState(Path dir, String id, RuntimeSpec spec, Path bundle, int pid, int monitor) throws IOException {
+    private static void writeState(Path dir, String id, RuntimeSpec spec, Path bundle, int pid, int monitor, Io io) throws IOException {
         Path rootfs = bundle.resolve(spec.root().path()).normalize();
         writeAtomically(dir.resolve("state.json"), Json.writePretty(Json.obj(
                 "ociVersion", spec.ociVersion(), "id", id, "pid", pid, "pidStart", startTime(pid), "monitorPid", monitor,
                 "bundle", bundle.toString(), "rootfs", rootfs.toString(), "created", Instant.now().toString(),
-                "cgroupsPath", cgroupPath(spec, id), "annotations", spec.annotations())));
+                "cgroupsPath", cgroupPath(spec, id), "annotations", spec.annotations(), "io", ioJson(io))));
+    }
+
+    private static Object ioJson(Io io) {
+        if (io == null) return null;
+        return Json.obj("log", str(io.log()), "maxSize", io.maxSize(), "maxFiles", io.maxFiles(), "attachSocket", str(io.attachSocket()),
+                "controlSocket", str(io.controlSocket()), "openStdin", io.openStdin(), "stdinOnce", io.stdinOnce());
+    }
+
+    private static String str(Path p) {
+        return p == null ? null : p.toString();
+    }
+
+    private static Path path(String s) {
+        return s == null ? null : Path.of(s);
     }
 
     static void writeAtomically(Path file, String content) throws IOException {
@@ -473,6 +504,28 @@ public final class ContainerRuntime {
         return c.state(c.status());
     }
 
+    /** The managed stdio a container was created with (where its log and sockets are), or null. */
+    public Io io(String id) throws IOException {
+        JsonObject io = load(id).json.object("io");
+        if (io == null) return null;
+        return new Io(path(io.string("log")), io.longValue("maxSize", 0), (int) io.longValue("maxFiles", 1), path(io.string("attachSocket")),
+                path(io.string("controlSocket")), io.bool("openStdin"), io.bool("stdinOnce"));
+    }
+
+    /** Attaches to a container created with an attach socket, by whichever process created it. */
+    public Attach attach(String id) throws IOException {
+        Io io = io(id);
+        if (io == null || io.attachSocket() == null) throw new IllegalStateException("container " + id + " was created without an attach socket");
+        return Attach.connect(io.attachSocket());
+    }
+
+    /** Resizes the terminal of a container created with a control socket. */
+    public void resize(String id, int rows, int cols) throws IOException {
+        Io io = io(id);
+        if (io == null || io.controlSocket() == null) throw new IllegalStateException("container " + id + " was created without a control socket");
+        Attach.resize(io.controlSocket(), rows, cols);
+    }
+
     public List<ContainerState> list() throws IOException {
         List<ContainerState> out = new ArrayList<>();
         if (!Files.isDirectory(root)) return out;
@@ -579,19 +632,137 @@ public final class ContainerRuntime {
 
     // ------------------------------------------------------------------ exec
 
-    /** Options of exec: detach returns once the process started; pidFile receives its host pid. */
-    public record ExecOptions(String consoleSocket, boolean detach, Path pidFile) {}
+    /**
+     * Options of exec: detach returns once the process started; pidFile receives its host pid; io: managed stdio
+     * (see {@link #execCreate}), or null for the caller's stdio.
+     */
+    public record ExecOptions(String consoleSocket, boolean detach, Path pidFile, Io io) {
+        public ExecOptions(String consoleSocket, boolean detach, Path pidFile) {
+            this(consoleSocket, detach, pidFile, null);
+        }
+    }
 
-    /** Runs another process in a running container; its exit code, or 0 once started when detached. */
-    public int exec(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
-        Path shim = shim();
+    /**
+     * A process set up in a container by {@link #execCreate}, waiting for {@link #start()} before its execve. Its
+     * monitor records the exit ("exit" in {@link #dir()}) whether or not this handle is kept.
+     */
+    public final class Exec implements AutoCloseable {
+        private final Shim channel;
+        private final Path dir;
+        private final int pid;
+        private boolean started;
+
+        private Exec(Shim channel, Path dir, int pid) {
+            this.channel = channel;
+            this.dir = dir;
+            this.pid = pid;
+        }
+
+        /** The process's host pid. */
+        public int pid() {
+            return pid;
+        }
+
+        /** The exec's state directory, under the container's: the monitor writes "exit" there. */
+        public Path dir() {
+            return dir;
+        }
+
+        /** Lets the process execve; returns once it has (its program not found and the like fail here). */
+        public void start() throws IOException {
+            if (started) throw new IllegalStateException("exec " + dir.getFileName() + " was started already");
+            started = true;
+            Path fifo = dir.resolve("exec.fifo");
+            try (RandomAccessFile f = new RandomAccessFile(fifo.toFile(), "rw")) {
+                f.write(ByteBuffer.allocate(6).order(ByteOrder.nativeOrder()).putInt(2).put((byte) '{').put((byte) '}').array());
+            } finally {
+                Files.deleteIfExists(fifo);
+            }
+            Shim.Event e;
+            while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
+                if (e.verb().equals("error")) throw new ContainerException(channel.explain(e));
+                if (e.verb().equals("started") || e.verb().equals("exit")) {
+                    if (e.verb().equals("exit")) exitCode = e.number();
+                    return;
+                }
+            }
+        }
+
+        private Integer exitCode;
+
+        /** Blocks until the process exits (and its output was flushed to the log and to attach clients): its exit code. */
+        public int awaitExit() {
+            Shim.Event e;
+            while (exitCode == null && (e = channel.next(-1)) != null) {
+                if (e.verb().equals("exit")) exitCode = e.number();
+                if (e.verb().equals("warning")) warn.accept(channel.explainWarning(e));
+            }
+            if (exitCode == null) exitCode = exitCode(dir);
+            return exitCode == null ? 255 : exitCode;
+        }
+
+        /** Lets go of the monitor's channel; the process and its monitor carry on (one never started is killed). */
+        @Override
+        public void close() {
+            if (!started) Libc.kill(pid, Signals.SIGKILL);
+            channel.close();
+        }
+    }
+
+    /**
+     * Sets up a process in a running container and returns before its execve, so that the caller can connect to
+     * its attach socket ({@code o.io()}) and miss none of its output; {@link Exec#start()} lets it run. The exit
+     * is reported as for {@link #exec}: "exit" in {@link Exec#dir()}.
+     */
+    public Exec execCreate(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
+        Path execDir = prepareExec(id, process, o);
+        boolean ok = false;
+        Shim channel = null;
+        int pid = 0;
+        try {
+            channel = Shim.spawn(shim(), execPlan(id, process, o, execDir, true), execDir, o.io() != null ? Stdio.NULL : Stdio.INHERIT);
+            Shim.Event e;
+            while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
+                switch (e.verb()) {
+                    case "pid" -> {
+                        pid = e.number();
+                        if (o.pidFile() != null) writeAtomically(o.pidFile(), pid + "\n");
+                    }
+                    case "error" -> throw new ContainerException(channel.explain(e));
+                    case "exit" -> throw new ContainerException("the exec process ended while it was being set up (status " + e.rest() + ")");
+                    case "ready" -> {
+                        ok = true;
+                        return new Exec(channel, execDir, pid);
+                    }
+                    default -> { }
+                }
+            }
+            throw new ContainerException("the shim exited before the exec process was ready");
+        } finally {
+            if (!ok) {
+                if (pid > 0) Libc.kill(pid, Signals.SIGKILL); // it may be waiting for a start that will not come
+                if (channel != null) {
+                    drain(channel);
+                    channel.close();
+                }
+                deleteTree(execDir);
+            }
+        }
+    }
+
+    private Path prepareExec(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
         Loaded c = load(id);
         if (c.status() != Status.RUNNING) throw new IllegalStateException("cannot exec in container " + id + ": it is " + c.status().json());
-        if (process.terminal() && o.detach() && o.consoleSocket() == null) {
+        if (process.terminal() && o.detach() && o.consoleSocket() == null && o.io() == null) {
             throw new IllegalArgumentException("a detached exec with a terminal needs --console-socket");
         }
         Path execDir = dir(id).resolve("exec-" + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectory(execDir);
+        return execDir;
+    }
+
+    private Plan execPlan(String id, RuntimeSpec.Process process, ExecOptions o, Path execDir, boolean waitForStart) throws IOException {
+        Loaded c = load(id);
         RuntimeSpec.Linux linux = c.spec.linux();
         byte[] filter = null;
         int flags = 0;
@@ -600,10 +771,27 @@ public final class ContainerRuntime {
             flags = SeccompCompiler.flags(linux.seccomp());
         }
         List<RuntimeSpec.Namespace> namespaces = linux.namespaces().stream().filter(n -> !n.type().equals("time")).toList();
-        Plan plan = PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, Path.of(c.json.string("rootfs")), namespaces, process, execDir, o.consoleSocket(),
-                c.cgroup().procsFiles(), filter, flags), warn);
+        return PlanCompiler.exec(new PlanCompiler.ExecInput(c.pid, Path.of(c.json.string("rootfs")), namespaces, process, execDir, o.consoleSocket(),
+                c.cgroup().procsFiles(), filter, flags, o.io(), waitForStart), warn);
+    }
+
+    /**
+     * Runs another process in a running container; its exit code, or 0 once started when detached. With managed
+     * stdio the output goes to the log and to clients that attach after this returns (detached): use
+     * {@link #execCreate} to attach before the process starts.
+     */
+    public int exec(String id, RuntimeSpec.Process process, ExecOptions o) throws IOException {
+        Path shim = shim();
+        Path execDir = prepareExec(id, process, o);
+        Plan plan;
+        try {
+            plan = execPlan(id, process, o, execDir, false);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(execDir);
+            throw e;
+        }
         boolean keep = false;
-        try (Shim channel = Shim.spawn(shim, plan, execDir, Stdio.INHERIT)) {
+        try (Shim channel = Shim.spawn(shim, plan, execDir, o.io() != null ? Stdio.NULL : Stdio.INHERIT)) {
             Shim.Event e;
             while ((e = channel.next(SHIM_TIMEOUT_MS)) != null) {
                 switch (e.verb()) {

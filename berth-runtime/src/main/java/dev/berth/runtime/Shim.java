@@ -138,6 +138,12 @@ final class Shim implements AutoCloseable {
         return plan.explain(index, Libc.strerror(errno), p.length > 2 ? p[2] : "");
     }
 
+    /** A {@code warning ERRNO DETAIL} event as a sentence. */
+    String explainWarning(Event e) {
+        String[] p = e.rest().split(" ", 2);
+        return (p.length > 1 ? p[1] : "") + ": " + Libc.strerror(Integer.parseInt(p[0]));
+    }
+
     @Override
     public void close() {
         try {

@@ -18,7 +18,7 @@ import java.util.List;
 public final class Plan {
     public enum Op {
         P_MODE(1), P_STATE_DIR(2), P_CLONE(3), P_UIDMAP(4), P_GIDMAP(5), P_CGROUP(6), P_CONSOLE(7), P_JOIN_PID(8),
-        P_HOOK(9), P_STATE(10),
+        P_HOOK(9), P_STATE(10), P_LOG(11), P_ATTACH(12), P_STDIN(13), P_CONTROL(14),
         C_JOIN(20), C_MOUNT(21), C_MKNOD(22), C_SYMLINK(23), C_MKDIR(24), C_PIVOT(25), C_MASK(26), C_HOSTNAME(27),
         C_DOMAINNAME(28), C_WRITE(29), C_RLIMIT(30), C_TTY(31), C_BOUNDING(32), C_CREDS(33), C_CAPS(34), C_CHDIR(35),
         C_UMASK(36), C_NNP(37), C_SECCOMP(38), C_READY(39), C_HOOK(40), C_EXEC(41);

@@ -27,16 +27,33 @@ import static dev.berth.runtime.plan.MountOptions.*;
  * (early unless no_new_privs), credentials and capabilities, then wait for {@code start}, then exec.
  */
 public final class PlanCompiler {
-    /** Everything create needs besides the spec: where the container's state lives and what the host has made. */
+    /**
+     * Everything create needs besides the spec: where the container's state lives and what the host has made.
+     * io: managed stdio (the monitor logs and serves attach clients; no console socket), or null.
+     */
     public record Input(
             String id, Path bundle, RuntimeSpec spec, Path stateDir, String consoleSocket,
             List<Path> cgroupProcs, Map<String, Path> cgroupDirs, boolean cgroupUnified,
-            byte[] seccompFilter, int seccompFlags) {}
+            byte[] seccompFilter, int seccompFlags, Io io) {
+        public Input(String id, Path bundle, RuntimeSpec spec, Path stateDir, String consoleSocket, List<Path> cgroupProcs,
+                     Map<String, Path> cgroupDirs, boolean cgroupUnified, byte[] seccompFilter, int seccompFlags) {
+            this(id, bundle, spec, stateDir, consoleSocket, cgroupProcs, cgroupDirs, cgroupUnified, seccompFilter, seccompFlags, null);
+        }
+    }
 
-    /** An exec into a running container: its init pid, its namespaces and cgroup, the new process. */
+    /**
+     * An exec into a running container: its init pid, its namespaces and cgroup, the new process. io: managed
+     * stdio, or null; waitForStart: the process waits on exec.fifo in stateDir before its execve, as create does, so
+     * that the caller can attach first.
+     */
     public record ExecInput(
             int containerPid, Path rootfs, List<Namespace> namespaces, RuntimeSpec.Process process, Path stateDir, String consoleSocket,
-            List<Path> cgroupProcs, byte[] seccompFilter, int seccompFlags) {}
+            List<Path> cgroupProcs, byte[] seccompFilter, int seccompFlags, Io io, boolean waitForStart) {
+        public ExecInput(int containerPid, Path rootfs, List<Namespace> namespaces, RuntimeSpec.Process process, Path stateDir,
+                         String consoleSocket, List<Path> cgroupProcs, byte[] seccompFilter, int seccompFlags) {
+            this(containerPid, rootfs, namespaces, process, stateDir, consoleSocket, cgroupProcs, seccompFilter, seccompFlags, null, false);
+        }
+    }
 
     private static final long S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFIFO = 0010000;
     private static final List<Device> DEFAULT_DEVICES = List.of(
@@ -105,7 +122,8 @@ public final class PlanCompiler {
         }
         for (Path p : in.cgroupProcs()) plan.add(Op.P_CGROUP, "join cgroup", p.toString(), n(), p.toString());
         boolean terminal = spec.process().terminal();
-        if (terminal) plan.add(Op.P_CONSOLE, "console socket", in.consoleSocket(), n(), in.consoleSocket() == null ? "" : in.consoleSocket());
+        if (terminal && in.io() == null) plan.add(Op.P_CONSOLE, "console socket", in.consoleSocket(), n(), in.consoleSocket() == null ? "" : in.consoleSocket());
+        io(in.io());
         RuntimeSpec.Hooks hooks = spec.hooks();
         if (!hooks.prestart().isEmpty() || !hooks.createRuntime().isEmpty() || !hooks.createContainer().isEmpty() || !hooks.startContainer().isEmpty()) {
             String state = Json.write(Json.obj("ociVersion", spec.ociVersion(), "id", in.id(), "status", "creating", "pid", 0,
@@ -187,15 +205,28 @@ public final class PlanCompiler {
         boolean pid = in.namespaces().stream().anyMatch(x -> x.type().equals("pid"));
         if (pid) plan.add(Op.P_JOIN_PID, "join pid namespace", ns + "pid", n(), ns + "pid");
         for (Path p : in.cgroupProcs()) plan.add(Op.P_CGROUP, "join cgroup", p.toString(), n(), p.toString());
-        if (in.process().terminal()) plan.add(Op.P_CONSOLE, "console socket", in.consoleSocket(), n(), in.consoleSocket() == null ? "" : in.consoleSocket());
+        if (in.process().terminal() && in.io() == null) plan.add(Op.P_CONSOLE, "console socket", in.consoleSocket(), n(), in.consoleSocket() == null ? "" : in.consoleSocket());
+        io(in.io());
         for (String type : List.of("user", "ipc", "uts", "network", "cgroup", "mount")) {
             if (in.namespaces().stream().anyMatch(x -> x.type().equals(type))) {
                 join(new Namespace(type, ns + Namespaces.procName(type)));
             }
         }
+        waitForStart = in.waitForStart();
         process(in.process(), in.seccompFilter(), in.seccompFlags(), false, in.stateDir(), in.rootfs());
         return plan;
     }
+
+    /** Managed stdio: the monitor's ops (shim.h, io.c). */
+    private void io(Io io) {
+        if (io == null) return;
+        if (io.log() != null) plan.add(Op.P_LOG, "open the log", io.log().toString(), n(io.maxSize(), io.maxFiles()), io.log().toString());
+        if (io.attachSocket() != null) plan.add(Op.P_ATTACH, "listen for attach clients", io.attachSocket().toString(), n(), io.attachSocket().toString());
+        if (io.openStdin()) plan.add(Op.P_STDIN, "open stdin", null, n(io.stdinOnce() ? 1 : 0));
+        if (io.controlSocket() != null) plan.add(Op.P_CONTROL, "listen for resize", io.controlSocket().toString(), n(), io.controlSocket().toString());
+    }
+
+    private boolean waitForStart;
 
     /** The process steps shared by create and exec: tty, rlimits, seccomp, credentials, capabilities, exec. */
     private void process(RuntimeSpec.Process p, byte[] seccomp, int seccompFlags, boolean create, Path stateDir, Path rootfs) {
@@ -224,7 +255,7 @@ public final class PlanCompiler {
         plan.add(Op.C_CHDIR, "chdir", p.cwd(), n(), p.cwd());
         plan.add(Op.C_UMASK, "umask", null, n(p.user().umask() == null ? 022 : p.user().umask()));
         if (nnp) plan.add(Op.C_NNP, "set no_new_privs", null, n());
-        if (create) plan.add(Op.C_READY, "wait for start", stateDir.resolve("exec.fifo").toString(), n());
+        if (create || waitForStart) plan.add(Op.C_READY, "wait for start", stateDir.resolve("exec.fifo").toString(), n());
         if (create && hooksStart != null) for (Hook h : hooksStart) hook(Op.C_HOOK, "startContainer", h);
         if (seccomp != null && nnp) plan.addData(Op.C_SECCOMP, "load seccomp filter", n(seccompFlags), seccomp);
         List<String> strs = new ArrayList<>(p.args());

@@ -149,6 +149,18 @@ class LifecycleTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void sigpipe_isNotIgnoredInTheContainer() throws Exception {
+        // the monitor ignores SIGPIPE; the container must not inherit that, or `yes | head` never ends
+        TestBundle b = bundle("sigpipe", "yes | head -c 3 > /out/yes; grep SigIgn /proc/self/status > /out/ign");
+        assertThat(oci.run(b)).isZero();
+        assertThat(b.read("yes")).isEqualTo("y\ny");
+        long ignored = Long.parseLong(b.read("ign").split("\\s+")[1], 16);
+        assertThat(ignored & (1L << (13 - 1))).as("SIGPIPE ignored").isZero();
+        Host.assertNoLeaks(oci, b);
+    }
+
+    @Test
     void deleteForce_removesARunningContainerAndAllItsProcesses() throws Exception {
         TestBundle b = bundle("force", "sleep 1000 & sleep 1000 & echo up > /out/up; wait");
         create(b);

@@ -54,10 +54,12 @@ final class CompileFixture {
         return Stream.of(parts).filter(s -> !s.isEmpty()).collect(Collectors.joining(","));
     }
 
+    Io io;
+
     Plan compile(String json) throws IOException {
         var spec = RuntimeSpecReader.parse(json, bundle.resolve("config.json").toString());
         var in = new PlanCompiler.Input("c1", bundle, spec, bundle.resolve("state"), null,
-                List.of(CGROUP.resolve("cgroup.procs")), cgroupDirs, cgroupUnified, seccomp, seccompFlags);
+                List.of(CGROUP.resolve("cgroup.procs")), cgroupDirs, cgroupUnified, seccomp, seccompFlags, io);
         return PlanCompiler.create(in, warnings::add);
     }
 

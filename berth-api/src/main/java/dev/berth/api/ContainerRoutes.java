@@ -39,10 +39,6 @@ public final class ContainerRoutes {
         r.post("/containers/{id}/pause", (q, s) -> noContent(s, () -> engine.pause(q.param("id"))));
         r.post("/containers/{id}/unpause", (q, s) -> noContent(s, () -> engine.unpause(q.param("id"))));
         r.post("/containers/{id}/rename", (q, s) -> noContent(s, () -> engine.rename(q.param("id"), q.query("name", ""))));
-        r.post("/containers/{id}/resize", (q, s) -> {
-            engine.inspect(q.param("id"));
-            s.empty(200);
-        });
         r.delete("/containers/{id}", (q, s) -> noContent(s, () -> engine.remove(q.param("id"), q.bool("force"), q.bool("v"))));
         r.post("/containers/{id}/wait", c::waitFor);
         r.get("/containers/{id}/top", (q, s) -> s.json(200, engine.top(q.param("id"))));

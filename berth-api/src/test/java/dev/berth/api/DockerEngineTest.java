@@ -78,6 +78,37 @@ class DockerEngineTest {
     }
 
     @Test
+    void runAttached_logsExecAndStdin() throws Exception {
+        var run = docker.run("run", "--rm", "busybox", "sh", "-c", "echo hello from berth; echo to-stderr >&2; exit 3");
+        assertThat(run.exit()).isEqualTo(3);
+        assertThat(run.stdout()).isEqualTo("hello from berth\n");
+        assertThat(run.stderr()).contains("to-stderr");
+        assertThat(docker.run("ps", "-aq").stdout().trim()).as("--rm removed it").isEmpty();
+        var piped = docker.run("piped through\n".getBytes(), "run", "--rm", "-i", "busybox", "cat");
+        assertThat(piped.stdout()).isEqualTo("piped through\n");
+
+        assertThat(docker.run("run", "-d", "--name", "logger", "busybox", "sh", "-c", "echo one; echo two; echo oops >&2; sleep 1000").exit()).isZero();
+        String logs = "";
+        for (int i = 0; i < 100 && !logs.contains("two"); i++) {
+            Thread.sleep(50);
+            logs = docker.run("logs", "logger").stdout();
+        }
+        assertThat(logs).isEqualTo("one\ntwo\n");
+        var both = docker.run("logs", "logger");
+        assertThat(both.stderr()).isEqualTo("oops\n");
+        assertThat(docker.run("logs", "--tail", "1", "logger").stdout()).isEmpty(); // the last entry is oops, on stderr
+        assertThat(docker.run("logs", "-t", "--tail", "2", "logger").stdout()).matches("\\d{4}-\\d\\d-\\d\\dT[^ ]+Z two\n");
+        var exec = docker.run("exec", "logger", "sh", "-c", "echo in exec; echo $HOSTNAME; exit 5");
+        assertThat(exec.exit()).isEqualTo(5);
+        assertThat(exec.stdout()).startsWith("in exec\n");
+        assertThat(docker.run("hi\n".getBytes(), "exec", "-i", "logger", "cat").stdout()).isEqualTo("hi\n");
+        assertThat(docker.run("exec", "-d", "logger", "sleep", "1").exit()).isZero();
+        var stats = docker.run("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "logger");
+        assertThat(stats.stdout().trim()).startsWith("logger ");
+        assertThat(docker.run("rm", "-f", "logger").exit()).isZero();
+    }
+
+    @Test
     void errors_reachTheCliAsDockerWordsThem() throws Exception {
         var missing = docker.run("inspect", "nosuch");
         assertThat(missing.exit()).isEqualTo(1);

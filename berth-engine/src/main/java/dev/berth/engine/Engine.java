@@ -40,9 +40,14 @@ public final class Engine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<Map<String, Object>>>> exitWaiters = new ConcurrentHashMap<>();
     private final Map<String, List<CompletableFuture<Map<String, Object>>>> removeWaiters = new ConcurrentHashMap<>();
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Attachers that came before start (docker run attaches first): connected before the process may run. */
+    private final Map<String, List<CompletableFuture<dev.berth.runtime.Attach>>> pendingAttach = new ConcurrentHashMap<>();
+    private final Map<String, ExecInstance> execs = new ConcurrentHashMap<>();
+    private final Path runRoot;
 
     public Engine(Path dataRoot, Path runRoot) throws IOException {
         this.root = dataRoot;
+        this.runRoot = runRoot;
         this.images = new Images(dataRoot.resolve("images"));
         this.snapshots = new Snapshots(dataRoot);
         this.store = new StateStore(dataRoot);
@@ -78,6 +83,19 @@ public final class Engine implements AutoCloseable {
 
     private Path dir(String id) {
         return root.resolve("containers").resolve(id);
+    }
+
+    private Path io() {
+        return runRoot.resolve("io");
+    }
+
+    /** Short socket paths (a Unix socket path has 107 bytes), under the run root. */
+    private Path attachSocket(String id) {
+        return io().resolve(id.substring(0, 16) + ".attach");
+    }
+
+    private Path controlSocket(String id) {
+        return io().resolve(id.substring(0, 16) + ".ctl");
     }
 
     private Object lock(String id) {
@@ -289,8 +307,24 @@ public final class Engine implements AutoCloseable {
             }
             ContainerRuntime.Created created;
             try {
-                created = runtime.create(new ContainerRuntime.CreateOptions(id, bundle, null, null,
-                        ContainerRuntime.Stdio.toFile(Path.of((String) c.get("LogPath")))));
+                Map<?, ?> config = (Map<?, ?>) c.get("Config");
+                boolean openStdin = Boolean.TRUE.equals(config.get("OpenStdin"));
+                Files.createDirectories(io());
+                dev.berth.runtime.plan.Io io = dev.berth.runtime.plan.Io.logTo(Path.of((String) c.get("LogPath")))
+                        .withRotation(dev.berth.runtime.plan.Io.DEFAULT_MAX_SIZE, dev.berth.runtime.plan.Io.DEFAULT_MAX_FILES)
+                        .withAttach(attachSocket(id), controlSocket(id), openStdin, openStdin && Boolean.TRUE.equals(config.get("StdinOnce")));
+                created = runtime.create(ContainerRuntime.CreateOptions.managed(id, bundle, io));
+                // the process waits for start: attachers that came first connect now and miss nothing
+                List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id);
+                if (waiting != null) {
+                    for (CompletableFuture<dev.berth.runtime.Attach> f : waiting) {
+                        try {
+                            f.complete(dev.berth.runtime.Attach.connect(attachSocket(id)));
+                        } catch (IOException e) {
+                            f.completeExceptionally(e);
+                        }
+                    }
+                }
                 runtime.start(id);
             } catch (RuntimeException e) {
                 Map<String, Object> st = state(c);
@@ -464,6 +498,8 @@ public final class Engine implements AutoCloseable {
         }
         event(c, "destroy", Map.of());
         release(removeWaiters, id, Json.obj("StatusCode", ((Number) state(c).get("ExitCode")).intValue(), "Error", null));
+        List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id);
+        if (waiting != null) waiting.forEach(f -> f.completeExceptionally(EngineException.noSuchContainer(id)));
     }
 
     /** Removes everything of a container that exists; each part may be missing. */
@@ -592,6 +628,128 @@ public final class Engine implements AutoCloseable {
             if (l.startsWith("MemTotal:")) return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
         }
         return 0;
+    }
+
+    // ------------------------------------------------------------------ attach, logs, exec
+
+    /**
+     * A connection to the container's output (and stdin). Before start it completes when the container starts,
+     * before its process runs; for a running container at once; for a stopped one it fails with 409.
+     */
+    public CompletableFuture<dev.berth.runtime.Attach> attach(String ref) throws IOException {
+        Map<String, Object> c = find(ref);
+        String id = (String) c.get("Id");
+        CompletableFuture<dev.berth.runtime.Attach> f = new CompletableFuture<>();
+        synchronized (lock(id)) {
+            c = find(id);
+            String status = String.valueOf(state(c).get("Status"));
+            if (Boolean.TRUE.equals(state(c).get("Running"))) f.complete(dev.berth.runtime.Attach.connect(attachSocket(id)));
+            else if (status.equals("created") || status.equals("exited")) pendingAttach.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+            else throw new EngineException(409, "You cannot attach to a " + status + " container, start it first");
+        }
+        return f;
+    }
+
+    public void resize(String ref, int rows, int cols) throws IOException {
+        Map<String, Object> c = find(ref);
+        if (!Boolean.TRUE.equals(state(c).get("Running"))) return;
+        try {
+            dev.berth.runtime.Attach.resize(controlSocket((String) c.get("Id")), rows, cols);
+        } catch (IOException e) {
+            // not a terminal, or just exited: docker ignores it too
+        }
+    }
+
+    /** The container's json-file log, from tail and times; follow with {@link dev.berth.runtime.LogReader#next}. */
+    public dev.berth.runtime.LogReader logs(String ref, int tail, Instant since, Instant until) throws IOException {
+        Map<String, Object> c = find(ref);
+        return dev.berth.runtime.LogReader.open(Path.of((String) c.get("LogPath")), tail, since, until);
+    }
+
+    public boolean running(String ref) throws IOException {
+        return Boolean.TRUE.equals(state(find(ref)).get("Running"));
+    }
+
+    /** An exec instance: what docker exec asked for, and once it ran, its pid and exit code. */
+    public static final class ExecInstance {
+        public final String id, containerId;
+        public final List<String> cmd, env;
+        public final String user, workingDir;
+        public final boolean tty, openStdin, privileged;
+        public volatile boolean running;
+        public volatile int pid, exitCode;
+
+        ExecInstance(String id, String containerId, List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
+                     boolean openStdin, boolean privileged) {
+            this.id = id;
+            this.containerId = containerId;
+            this.cmd = cmd;
+            this.env = env;
+            this.user = user;
+            this.workingDir = workingDir;
+            this.tty = tty;
+            this.openStdin = openStdin;
+            this.privileged = privileged;
+        }
+    }
+
+    public ExecInstance execCreate(String ref, JsonObject body) throws IOException {
+        Map<String, Object> c = find(ref);
+        if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + c.get("Id") + " is not running");
+        List<String> cmd = body.strings("Cmd");
+        if (cmd.isEmpty()) throw new EngineException(400, "No exec command specified");
+        ExecInstance e = new ExecInstance(Names.newId(), (String) c.get("Id"), cmd, body.strings("Env"), body.string("User", ""),
+                body.string("WorkingDir", ""), body.bool("Tty"), body.bool("AttachStdin"), body.bool("Privileged"));
+        execs.put(e.id, e);
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("execID", e.id);
+        event(c, "exec_create: " + String.join(" ", cmd), a);
+        return e;
+    }
+
+    public ExecInstance exec(String id) {
+        ExecInstance e = execs.get(id);
+        if (e == null) throw new EngineException(404, "No such exec instance: " + id);
+        return e;
+    }
+
+    /**
+     * Prepares an exec'd process with its own attach socket; the caller connects to it (attach socket), then
+     * calls start on the handle and awaitExit. The exit code is recorded on the instance.
+     */
+    public ContainerRuntime.Exec execPrepare(ExecInstance e, boolean detach) throws IOException {
+        Map<String, Object> c = find(e.containerId);
+        Map<?, ?> config = (Map<?, ?>) c.get("Config");
+        Map<?, ?> host = (Map<?, ?>) c.get("HostConfig");
+        Path rootfs = snapshots.mergedDir(e.containerId);
+        String user = e.user.isEmpty() ? String.valueOf(config.get("User") == null ? "" : config.get("User")) : e.user;
+        long[] ug = dev.berth.runtime.Users.resolve(rootfs, user);
+        List<String> env = new ArrayList<>();
+        if (config.get("Env") instanceof List<?> l) l.forEach(x -> env.add(String.valueOf(x)));
+        env.addAll(e.env);
+        String wd = !e.workingDir.isEmpty() ? e.workingDir : String.valueOf(config.get("WorkingDir") == null ? "" : config.get("WorkingDir"));
+        List<String> caps = e.privileged || Boolean.TRUE.equals(host.get("Privileged")) ? allCaps() : SpecBuilder.DEFAULT_CAPS;
+        var process = new dev.berth.oci.runtime.RuntimeSpec.Process(e.tty, new dev.berth.oci.runtime.RuntimeSpec.User(ug[0], ug[1], null, List.of()),
+                e.cmd, env, wd.isEmpty() ? "/" : wd, new dev.berth.oci.runtime.RuntimeSpec.Capabilities(caps, caps, List.of(), caps, List.of()),
+                List.of(), false, null, null, null);
+        Files.createDirectories(io());
+        dev.berth.runtime.plan.Io io = dev.berth.runtime.plan.Io.attachOnly(io().resolve(e.id.substring(0, 16) + ".attach"),
+                io().resolve(e.id.substring(0, 16) + ".ctl"), e.openStdin, true);
+        return runtime.execCreate(e.containerId, process, new ContainerRuntime.ExecOptions(null, detach, null, io));
+    }
+
+    public Path execAttachSocket(ExecInstance e) {
+        return io().resolve(e.id.substring(0, 16) + ".attach");
+    }
+
+    public Path execControlSocket(ExecInstance e) {
+        return io().resolve(e.id.substring(0, 16) + ".ctl");
+    }
+
+    private static List<String> allCaps() {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        return all;
     }
 
     // ------------------------------------------------------------------ inspect, list

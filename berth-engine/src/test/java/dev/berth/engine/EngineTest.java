@@ -67,6 +67,15 @@ class EngineTest {
         return ((Number) exit.get(30, TimeUnit.SECONDS).get("StatusCode")).intValue();
     }
 
+    /** What the container wrote to one stream, read back from its json-file log. */
+    private static String output(String id, String stream) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var r = engine.logs(id, -1, null, null)) {
+            for (var e = r.next(0); e != null; e = r.next(0)) if (e.stream().equals(stream)) sb.append(e.text());
+        }
+        return sb.toString();
+    }
+
     private static Map<?, ?> state(String id) throws IOException {
         return (Map<?, ?>) engine.inspect(id).get("State");
     }
@@ -80,7 +89,8 @@ class EngineTest {
         Map<?, ?> st = state(id);
         assertThat(st.get("Status")).isEqualTo("exited");
         assertThat(st.get("ExitCode")).isEqualTo(3L);
-        assertThat(Files.readString(Path.of((String) engine.inspect(id).get("LogPath")))).isEqualTo("hello\noops\nyes set\n");
+        assertThat(output(id, "stdout")).isEqualTo("hello\nyes set\n");
+        assertThat(output(id, "stderr")).isEqualTo("oops\n");
         assertThat(engine.inspect("exit3").get("Id")).isEqualTo(id);
         assertThat(engine.inspect(id.substring(0, 12)).get("Id")).isEqualTo(id);
         assertThat(run(id)).as("a stopped container starts again").isEqualTo(3);
@@ -137,8 +147,7 @@ class EngineTest {
                 + "echo written > /data/out; touch /x 2>/dev/null || echo read-only\"],"
                 + "\"HostConfig\":{\"Memory\":67108864,\"PidsLimit\":50,\"ReadonlyRootfs\":true,\"Binds\":[\"" + host + ":/data\"]}}");
         assertThat(run(id)).isZero();
-        assertThat(Files.readString(Path.of((String) engine.inspect(id).get("LogPath"))))
-                .isEqualTo("67108864\n50\n65534\n/tmp\nweb\nread-only\n");
+        assertThat(output(id, "stdout")).isEqualTo("67108864\n50\n65534\n/tmp\nweb\nread-only\n");
         assertThat(Files.readString(host.resolve("out"))).isEqualTo("written\n");
         engine.remove(id, false, false);
     }
@@ -169,7 +178,7 @@ class EngineTest {
         assertThat(run(a)).isZero();
         String b = create("vol-b", "{\"Image\":\"busybox\",\"Cmd\":[\"cat\",\"/data/f\"],\"HostConfig\":{\"Binds\":[\"shared:/data:ro\"]}}");
         assertThat(run(b)).isZero();
-        assertThat(Files.readString(Path.of((String) engine.inspect(b).get("LogPath")))).isEqualTo("kept\n");
+        assertThat(output(b, "stdout")).isEqualTo("kept\n");
         assertThat(catchThrowable(() -> engine.volumes().remove("shared", engine.volumeUser("shared")))).extracting(t -> ((EngineException) t).status()).isEqualTo(409);
         String anon = create("vol-anon", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Volumes\":{\"/cache\":{}}}");
         String anonName = (String) ((Map<?, ?>) ((List<?>) engine.inspect(anon).get("Mounts")).getFirst()).get("Name");

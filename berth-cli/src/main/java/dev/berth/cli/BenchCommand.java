@@ -22,6 +22,7 @@ final class BenchCommand {
     static final String HELP = """
             Usage: berth bench runtime [--runs N] [--idle N] [--managed] [--no-peer] [--no-cli]
                    berth bench image [--runs N]
+                   berth bench engine [--runs N]
 
             Measures the container runtime on this machine against runc, in the same run:
               api    create + start + wait of /bin/true in a busybox bundle through the Java API the
@@ -33,6 +34,7 @@ final class BenchCommand {
                      container writes a line to stdout and stderr before it idles
             image: builds of a 10-instruction Dockerfile vs `podman build`, push/pull of a 100 MB image vs
                    `skopeo copy` (local registry, fresh each run), unpack throughput, shared-layer storage
+            engine: `docker run --rm busybox true` through berth's daemon vs `podman system service`
             Needs root, runc, busybox-static, podman, skopeo, docker-registry (scripts/setup installs them).
             """;
 
@@ -52,6 +54,7 @@ final class BenchCommand {
         }
         String what = a.next();
         if (what.equals("image")) return image(a);
+        if (what.equals("engine")) return engine(a);
         if (!what.equals("runtime")) throw new Args.UsageException("unknown benchmark \"" + what + "\" (see berth bench --help)");
         int runs = 100, idle = 200;
         boolean peer = true, cli = true, managed = false;
@@ -68,6 +71,23 @@ final class BenchCommand {
         }
         a.end();
         return runtime(runs, idle, peer, cli, managed);
+    }
+
+    private int engine(Args a) throws Exception {
+        int runs = 20;
+        while (a.atFlag()) {
+            String f = a.next();
+            if (Args.name(f).equals("--runs")) runs = Integer.parseInt(a.value(f));
+            else throw new Args.UsageException("unknown flag " + f);
+        }
+        a.end();
+        Path work = Files.createTempDirectory(Path.of("/var/tmp"), "berth-bench-engine");
+        try {
+            new EngineBench(out, work).run(runs);
+        } finally {
+            BusyboxBundle.deleteTree(work);
+        }
+        return 0;
     }
 
     private int image(Args a) throws Exception {

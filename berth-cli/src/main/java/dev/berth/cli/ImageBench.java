@@ -149,7 +149,7 @@ final class ImageBench {
     static double[] time(List<String> cmd, Map<String, String> env, int runs) throws Exception {
         double[] t = new double[runs];
         for (int i = 0; i < runs; i++) {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(new java.io.File("/dev/null"));
             pb.environment().putAll(env);
             long start = System.nanoTime();
             Process p = pb.start();

@@ -1,23 +1,16 @@
 package dev.berth.cli;
 
 import dev.berth.api.Daemon;
-import dev.berth.image.archive.ImageArchive;
 
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * {@code berth bench engine}: {@code docker run --rm busybox true} with the docker CLI through berth's daemon
- * and through Podman's Docker-compatible service (runc), same image, same run.
+ * {@code berth bench engine}: {@code docker run --rm busybox true} with the docker CLI through berth's daemon.
+ * The comparison with Podman's Docker API runs from scripts/bench-engine-vs-podman (a Podman service started
+ * by a JVM hangs attached runs; started from a shell it does not).
  */
 final class EngineBench {
     private final PrintStream out;
@@ -38,15 +31,6 @@ final class EngineBench {
             out.printf("docker run --rm busybox true, %d runs each, docker CLI 28 (medians):%n", runs);
             BenchCommand.row(out, "  through berth's daemon", berth);
             out.println("  the same through Podman's Docker API, in one hyperfine run: scripts/bench-engine-vs-podman");
-        }
-    }
-
-    private static boolean listening(Path sock) {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(sock));
-            return true;
-        } catch (Exception e) {
-            return false;
         }
     }
 }

@@ -311,6 +311,7 @@ public final class DnsServer implements AutoCloseable {
                 continue;
             }
             DnsMessage.put16(r, 0, q.id());
+            r[3] |= (byte) DnsMessage.RA; // we did recurse, whatever the upstream says of itself
             int rcode = DnsMessage.rcode(r);
             if (rcode != DnsMessage.SERVFAIL && rcode != DnsMessage.REFUSED && rcode != DnsMessage.NOTIMP) {
                 return r;

@@ -19,7 +19,7 @@ public interface Resolver {
      * @param name the queried name, lower-case, without the trailing dot (also tried with a search domain
      *     stripped, in a second call)
      * @return its addresses, IPv4 and possibly IPv6 ones; empty when the name is not one of ours (the query is then
-     *     forwarded upstream)
+     *     forwarded upstream); null counts as empty
      */
     List<InetAddress> lookup(InetSocketAddress listener, String name);
 

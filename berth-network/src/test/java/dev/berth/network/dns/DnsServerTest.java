@@ -427,6 +427,21 @@ class DnsServerTest {
     }
 
     @Test
+    void aFailingResolverIsServfailNotACrash() throws IOException {
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        InetSocketAddress dns = server((listener, name) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("engine state not loaded yet");
+            }
+            return name.equals("web") ? List.of(ip("10.88.0.2")) : null;
+        }, List.of(), FAST).listen(ANY_LOOPBACK_PORT);
+
+        assertThat(DnsTestClient.udpQuery(dns, 1, "web", A).rcode()).isEqualTo(2);
+        assertThat(DnsTestClient.udpQuery(dns, 2, "web", A).addresses()).containsExactly(ip("10.88.0.2"));
+        assertThat(DnsTestClient.udpQuery(dns, 3, "other", A).rcode()).as("null: not ours").isEqualTo(3);
+    }
+
+    @Test
     void closeStopsEveryListener() throws IOException {
         var server = DnsServer.start(mapResolver(CONTAINERS), List.of(), FAST);
         InetSocketAddress a = server.listen(ANY_LOOPBACK_PORT);

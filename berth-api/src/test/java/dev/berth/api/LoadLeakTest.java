@@ -90,4 +90,20 @@ class LoadLeakTest {
         assertThat(docker.run("rm", "-f", "-v", id).exit()).isZero();
         assertThat(d.leaks(List.of(id))).isEmpty();
     }
+
+    /** kill then rm -f at once (Testcontainers' stop): the rm must not fail because the process died in between. */
+    @Test
+    void killThenForceRemove_atOnce() throws Exception {
+        var engine = d.daemon.engine();
+        var body = dev.berth.oci.json.Json.parseObject("{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"1000\"]}", "test");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = (String) engine.create(null, body).get("Id");
+            ids.add(id);
+            engine.start(id);
+            engine.kill(id, "KILL");
+            engine.remove(id, true, true);
+        }
+        assertThat(d.leaks(ids)).isEmpty();
+    }
 }

@@ -97,7 +97,7 @@ final class Connection implements Runnable {
             out.ascii("HTTP/1.1 100 Continue\r\n\r\n");
             out.flush();
         }
-        Response response = new Response(this, request.method().equals("HEAD"));
+        Response response = new Response(this, request.method().equals("HEAD"), request.header("Upgrade") != null);
         dispatch(request, response);
         server.listener().exchange(request, response.status(), System.nanoTime() - start);
         if (closeAfter || out.broken()) return false;

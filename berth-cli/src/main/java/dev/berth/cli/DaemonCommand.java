@@ -67,7 +67,12 @@ final class DaemonCommand {
                 throw new Args.UsageException("-H " + h + ": use unix:///path or tcp://host:port");
             }
         }
-        SSLContext tls = tcp.isEmpty() ? null : TlsFiles.serverContext(ca, cert, key); // bad files fail before anything starts
+        SSLContext tls = null;
+        try {
+            if (!tcp.isEmpty()) tls = TlsFiles.serverContext(ca, cert, key); // bad files fail before anything starts
+        } catch (java.io.IOException e) {
+            throw new Args.UsageException("--tlscacert, --tlscert, --tlskey: " + e.getMessage());
+        }
         Daemon d = Daemon.start(socket, dataRoot, execRoot);
         try {
             if (socket != null) err.println("berth daemon: serving the Docker API on " + socket + " (DOCKER_HOST=unix://" + socket + ")");

@@ -68,19 +68,22 @@ final class EngineBench {
             double total = (System.nanoTime() - t) / 1e6;
             Thread.sleep(500);
             long after = BenchCommand.memAvailableKb();
-            double[] pss = new double[n], rss = new double[n];
+            double[] pss = new double[n], rss = new double[n], cpss = new double[n], cg = new double[n];
             for (int i = 0; i < n; i++) {
                 int pid = ((Number) ((Map<?, ?>) engine.inspect(ids.get(i)).get("State")).get("Pid")).intValue();
                 int monitor = BenchCommand.parentOf(pid);
                 pss[i] = BenchCommand.kb(Path.of("/proc/" + monitor + "/smaps_rollup"), "Pss:");
                 rss[i] = BenchCommand.kb(Path.of("/proc/" + monitor + "/status"), "VmRSS:");
+                cpss[i] = BenchCommand.kb(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
+                cg[i] = cgroupMemoryKb(ids.get(i));
             }
             out.printf("%d idle containers (busybox sleep) created and started back to back through the engine:%n", n);
             out.printf("  %.0f ms total, %.1f ms per container%n", total, total / n);
-            out.printf("  host memory added (MemAvailable drop): %.2f MiB per container (monitor, container, mounts, cgroups, daemon)%n",
+            out.printf("  host memory added (MemAvailable drop, machine-wide: noisy): %.2f MiB per container (monitor, container, mounts, cgroups, daemon)%n",
                     (before - after) / 1024.0 / n);
-            out.printf("  monitor (berth-shim) per container: median RSS %.0f KiB, median PSS %.0f KiB%n",
-                    BenchCommand.median(rss), BenchCommand.median(pss));
+            out.printf("  monitor (berth-shim) per container: median RSS %.0f KiB, median PSS %.0f KiB; the container's sleep: median PSS %.0f KiB%n",
+                    BenchCommand.median(rss), BenchCommand.median(pss), BenchCommand.median(cpss));
+            out.printf("  the container's cgroup (its processes, page cache and kernel memory charged to it): median %.0f KiB%n", BenchCommand.median(cg));
             double[] api = new double[psRuns];
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(sock));
@@ -106,6 +109,19 @@ final class EngineBench {
             out.println(left.isEmpty() ? "left behind: nothing (rows, mounts, cgroups, monitors, snapshots)" : "LEFT BEHIND: " + left);
             if (!left.isEmpty()) throw new IllegalStateException(left.size() + " things left behind by the idle containers");
         }
+    }
+
+    /** The memory charged to a container's cgroup (v1 memory.usage_in_bytes or v2 memory.current), in KiB; 0 if unknown. */
+    private static double cgroupMemoryKb(String id) {
+        for (Path p : List.of(Path.of("/sys/fs/cgroup/memory/berth", id, "memory.usage_in_bytes"), Path.of("/sys/fs/cgroup/berth", id, "memory.current"),
+                Path.of("/sys/fs/cgroup/unified/berth", id, "memory.current"))) {
+            try {
+                return Long.parseLong(Files.readString(p).trim()) / 1024.0;
+            } catch (IOException | NumberFormatException e) {
+                // not this layout
+            }
+        }
+        return 0;
     }
 
     /** What the removed containers left: rows, mounts under the work dir, cgroups by id, monitor processes, snapshots. */

@@ -8,10 +8,15 @@ import dev.berth.oci.json.Json;
 import dev.berth.runtime.ContainerRuntime;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
 
 /**
  * berth's daemon: the engine behind the Docker Engine API on a Unix socket (root-owned, mode 0660), so the
@@ -19,15 +24,18 @@ import java.util.Map;
  */
 public final class Daemon implements AutoCloseable {
     private final Engine engine;
-    private final HttpServer server;
+    private final Router router;
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
 
-    private Daemon(Engine engine, HttpServer server) {
+    private Daemon(Engine engine, Router router, HttpServer server) {
         this.engine = engine;
-        this.server = server;
+        this.router = router;
+        if (server != null) servers.add(server);
     }
 
+    /** The daemon on a Unix socket; with a null socket on none yet (see {@link #listenTls}). */
     public static Daemon start(Path socket, Path dataRoot, Path runRoot) throws IOException {
-        Files.createDirectories(socket.getParent());
+        if (socket != null) Files.createDirectories(socket.getParent());
         Engine engine = new Engine(dataRoot, runRoot);
         Builder builder = new Builder(engine.images(), engine.snapshots(),
                 ContainerRuntime.defaults(runRoot.resolve("build"), w -> System.err.println("berth: warning: " + w)), dataRoot.resolve("tmp"));
@@ -38,7 +46,7 @@ public final class Daemon implements AutoCloseable {
         VolumeRoutes.register(router, engine);
         StreamRoutes.register(router, engine);
         try {
-            return new Daemon(engine, HttpServer.start(UnixDomainSocketAddress.of(socket), router));
+            return new Daemon(engine, router, socket == null ? null : HttpServer.start(UnixDomainSocketAddress.of(socket), router));
         } catch (IOException | RuntimeException e) {
             engine.close();
             throw e;
@@ -61,9 +69,19 @@ public final class Daemon implements AutoCloseable {
         return engine;
     }
 
+    /**
+     * Serves the API on TCP too, over TLS to clients with a certificate {@code tls} trusts (docker's
+     * {@code -H tcp://... --tlsverify}); never plain TCP. Returns the address bound (the port for port 0).
+     */
+    public SocketAddress listenTls(InetSocketAddress address, SSLContext tls) throws IOException {
+        HttpServer s = HttpServer.startTls(address, tls, router, new HttpServer.Listener() { });
+        servers.add(s);
+        return s.address();
+    }
+
     @Override
     public void close() throws IOException {
-        server.close();
+        for (HttpServer s : servers) s.close();
         engine.close();
     }
 }

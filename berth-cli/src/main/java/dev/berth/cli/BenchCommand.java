@@ -22,7 +22,7 @@ final class BenchCommand {
     static final String HELP = """
             Usage: berth bench runtime [--runs N] [--idle N] [--managed] [--no-peer] [--no-cli]
                    berth bench image [--runs N]
-                   berth bench engine [--runs N]
+                   berth bench engine [--runs N] [--containers N] [--ps-runs N]
 
             Measures the container runtime on this machine against runc, in the same run:
               api    create + start + wait of /bin/true in a busybox bundle through the Java API the
@@ -34,7 +34,11 @@ final class BenchCommand {
                      container writes a line to stdout and stderr before it idles
             image: builds of a 10-instruction Dockerfile vs `podman build`, push/pull of a 100 MB image vs
                    `skopeo copy` (local registry, fresh each run), unpack throughput, shared-layer storage
-            engine: `docker run --rm busybox true` through berth's daemon vs `podman system service`
+            engine: `docker run --rm busybox true` through berth's daemon (--runs, default 20; 0 skips), then
+                    --containers N idle `sleep` containers (default 500; 0 skips) through the engine: time
+                    to start them all, host memory and monitor RSS/PSS per container, GET /containers/json
+                    and `docker ps` latency with all of them running (--ps-runs calls, default 50), removal,
+                    and a check that nothing of them is left
             Needs root, runc, busybox-static, podman, skopeo, docker-registry (scripts/setup installs them).
             """;
 
@@ -74,16 +78,21 @@ final class BenchCommand {
     }
 
     private int engine(Args a) throws Exception {
-        int runs = 20;
+        int runs = 20, containers = 500, psRuns = 50;
         while (a.atFlag()) {
             String f = a.next();
-            if (Args.name(f).equals("--runs")) runs = Integer.parseInt(a.value(f));
-            else throw new Args.UsageException("unknown flag " + f);
+            switch (Args.name(f)) {
+                case "--runs" -> runs = Integer.parseInt(a.value(f));
+                case "--containers" -> containers = Integer.parseInt(a.value(f));
+                case "--ps-runs" -> psRuns = Integer.parseInt(a.value(f));
+                default -> throw new Args.UsageException("unknown flag " + f);
+            }
         }
         a.end();
+        if (runs < 0 || containers < 0 || psRuns < 1) throw new Args.UsageException("--runs and --containers must be >= 0, --ps-runs >= 1");
         Path work = Files.createTempDirectory(Path.of("/var/tmp"), "berth-bench-engine");
         try {
-            new EngineBench(out, work).run(runs);
+            new EngineBench(out, work).run(runs, containers, psRuns);
         } finally {
             BusyboxBundle.deleteTree(work);
         }
@@ -221,19 +230,19 @@ final class BenchCommand {
         return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)];
     }
 
-    private static int parentOf(int pid) throws IOException {
+    static int parentOf(int pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
 
-    private static long kb(Path file, String key) throws IOException {
+    static long kb(Path file, String key) throws IOException {
         for (String line : Files.readAllLines(file)) {
             if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
         }
         return 0;
     }
 
-    private static long memAvailableKb() throws IOException {
+    static long memAvailableKb() throws IOException {
         return kb(Path.of("/proc/meminfo"), "MemAvailable:");
     }
 

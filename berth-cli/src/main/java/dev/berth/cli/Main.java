@@ -33,7 +33,9 @@ public final class Main {
 
             The engine:
               daemon [-H unix:///run/berth/berth.sock]   serve the Docker Engine API: then use the docker CLI
-                         (DOCKER_HOST=unix:///run/berth/berth.sock docker run ...) or docker-compose
+                         (DOCKER_HOST=unix:///run/berth/berth.sock docker run ...) or docker-compose;
+                         -H tcp://HOST:2376 --tlsverify --tlscacert ca.pem --tlscert cert.pem --tlskey key.pem
+                         serves it over TLS to clients with certificates (never plain TCP)
 
             Other:
               bench      measure berth against its peers on this machine (berth bench --help)

@@ -480,6 +480,10 @@ public final class Engine implements AutoCloseable {
             CompletableFuture<Map<String, Object>> exit = waitFor(id, "not-running");
             try {
                 runtime.kill(id, Signals.SIGKILL, true);
+            } catch (RuntimeException stopped) {
+                // it just exited (docker kill then rm -f, as Testcontainers does): its exit is being recorded
+            }
+            try {
                 exit.get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new EngineException(500, "could not kill container " + id.substring(0, 12) + ": " + e.getMessage());

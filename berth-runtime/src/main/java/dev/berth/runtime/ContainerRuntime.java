@@ -227,10 +227,8 @@ public final class ContainerRuntime {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            if (pid > 0) {
-                Libc.kill(pid, Signals.SIGKILL);
-                if (channel != null) drain(channel);
-            }
+            if (pid > 0) Libc.kill(pid, Signals.SIGKILL);
+            if (channel != null) drain(channel); // also after an error before the fork: the monitor is on its way out
             if (channel != null) channel.close();
             if (cgroup != null) destroyQuietly(cgroup);
             deleteTree(dir);

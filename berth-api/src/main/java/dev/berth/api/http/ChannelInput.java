@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -15,12 +14,12 @@ import java.nio.charset.StandardCharsets;
 final class ChannelInput extends InputStream {
     static final int BUFFER = 16 * 1024;
 
-    private final SocketChannel channel;
+    private final Transport channel;
     private final byte[] buf = new byte[BUFFER];
     private final ByteBuffer bb = ByteBuffer.wrap(buf);
     private int pos, limit;
 
-    ChannelInput(SocketChannel channel) {
+    ChannelInput(Transport channel) {
         this.channel = channel;
     }
 

@@ -3,7 +3,6 @@ package dev.berth.api.http;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 
 /**
  * The write side of one connection: a reused buffer that is written to the socket on {@link #flush}. Writes
@@ -13,12 +12,12 @@ import java.nio.channels.SocketChannel;
 final class ChannelOutput extends OutputStream {
     static final int BUFFER = 16 * 1024;
 
-    private final SocketChannel channel;
+    private final Transport channel;
     private final byte[] buf = new byte[BUFFER];
     private int count;
     private boolean broken;
 
-    ChannelOutput(SocketChannel channel) {
+    ChannelOutput(Transport channel) {
         this.channel = channel;
     }
 
@@ -74,7 +73,7 @@ final class ChannelOutput extends OutputStream {
     private void send(ByteBuffer b) throws IOException {
         if (broken) throw new ClientGoneException("the client closed the connection", null);
         try {
-            while (b.hasRemaining()) channel.write(b);
+            channel.write(b);
         } catch (IOException e) {
             broken = true;
             throw new ClientGoneException("the client closed the connection: " + e.getMessage(), e);

@@ -2,7 +2,6 @@ package dev.berth.api.http;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,14 +16,14 @@ final class Connection implements Runnable {
     private static final int IDLE = 0, BUSY = 1, CLOSED = 2;
 
     final HttpServer server;
-    final SocketChannel channel;
+    final Transport channel;
     final ChannelInput in;
     final ChannelOutput out;
     private final AtomicInteger state = new AtomicInteger(IDLE);
     private boolean closeAfter;
     private Body body;
 
-    Connection(HttpServer server, SocketChannel channel) {
+    Connection(HttpServer server, Transport channel) {
         this.server = server;
         this.channel = channel;
         this.in = new ChannelInput(channel);
@@ -97,7 +96,7 @@ final class Connection implements Runnable {
             out.ascii("HTTP/1.1 100 Continue\r\n\r\n");
             out.flush();
         }
-        Response response = new Response(this, request.method().equals("HEAD"));
+        Response response = new Response(this, request.method().equals("HEAD"), request.header("Upgrade") != null);
         dispatch(request, response);
         server.listener().exchange(request, response.status(), System.nanoTime() - start);
         if (closeAfter || out.broken()) return false;

@@ -3,7 +3,6 @@ package dev.berth.api.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.SocketChannel;
 
 /**
  * A connection taken over after {@code 101 UPGRADED}: {@link #input} is the client's raw stdin, never framed;
@@ -12,11 +11,11 @@ import java.nio.channels.SocketChannel;
  * not a detach, so keep writing until the process exits, then {@link #close}.
  */
 public final class Hijacked implements AutoCloseable {
-    private final SocketChannel channel;
+    private final Transport channel;
     private final InputStream input;
     private final OutputStream output;
 
-    Hijacked(SocketChannel channel, ChannelInput in, ChannelOutput out) {
+    Hijacked(Transport channel, ChannelInput in, ChannelOutput out) {
         this.channel = channel;
         this.input = new InputStream() {
             @Override

@@ -18,10 +18,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 
 /**
- * The Docker Engine API's HTTP/1.1 server: listens on a Unix socket (or, for tests, a TCP address), serves each
- * connection on its own virtual thread with keep-alive, and hands requests to a {@link Router}.
+ * The Docker Engine API's HTTP/1.1 server: listens on a Unix socket (or, for tests, a TCP address), or on TCP
+ * with TLS and required client certificates ({@link #startTls}), serves each connection on its own virtual
+ * thread with keep-alive, and hands requests to a {@link Router}.
  *
  * <p>A Unix socket path left behind by a dead server is removed first (a live one is refused, as is a path
  * that is not a socket); the socket is made mode 0660. {@link #close()} stops accepting, closes idle
@@ -45,7 +49,8 @@ public final class HttpServer implements AutoCloseable {
 
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(5);
 
-    private final ServerSocketChannel server;
+    private final ServerSocketChannel server; // null for TLS
+    private final SSLServerSocket tls; // null for a channel
     private final SocketAddress address;
     private final Path socketPath;
     private final Router router;
@@ -56,8 +61,14 @@ public final class HttpServer implements AutoCloseable {
     private volatile boolean closing;
 
     private HttpServer(ServerSocketChannel server, Path socketPath, Router router, Listener listener) throws IOException {
+        this(server, null, server.getLocalAddress(), socketPath, router, listener);
+    }
+
+    private HttpServer(ServerSocketChannel server, SSLServerSocket tls, SocketAddress address, Path socketPath, Router router,
+                       Listener listener) {
         this.server = server;
-        this.address = server.getLocalAddress();
+        this.tls = tls;
+        this.address = address;
         this.socketPath = socketPath;
         this.router = router;
         this.listener = listener;
@@ -103,6 +114,27 @@ public final class HttpServer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Starts serving HTTPS on a TCP address: TLS 1.2 or 1.3 only, and only to clients whose certificate the
+     * context's trust managers accept (docker's --tlsverify). A client without one, or speaking plain HTTP,
+     * fails the handshake and is disconnected; the handshake runs on the connection's thread.
+     */
+    public static HttpServer startTls(InetSocketAddress address, SSLContext context, Router router, Listener listener) throws IOException {
+        SSLServerSocket s = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        try {
+            s.setReuseAddress(true);
+            s.bind(address, 128);
+            s.setNeedClientAuth(true);
+            s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        HttpServer h = new HttpServer(null, s, s.getLocalSocketAddress(), null, router, listener);
+        h.acceptor.start();
+        return h;
+    }
+
     /** Removes a socket file no server answers on; refuses a live socket or a path that is not a socket. */
     private static void removeStale(Path path) throws IOException {
         BasicFileAttributes attrs;
@@ -122,9 +154,17 @@ public final class HttpServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closing) {
-            SocketChannel ch;
+            Transport ch;
             try {
-                ch = server.accept();
+                if (tls != null) {
+                    SSLSocket s = (SSLSocket) tls.accept();
+                    s.setTcpNoDelay(true);
+                    ch = Transport.of(s);
+                } else {
+                    SocketChannel sc = server.accept();
+                    if (address instanceof InetSocketAddress) setNoDelay(sc);
+                    ch = Transport.of(sc);
+                }
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -137,15 +177,18 @@ public final class HttpServer implements AutoCloseable {
                 }
                 continue;
             }
-            try {
-                if (address instanceof InetSocketAddress) ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            } catch (IOException e) {
-                // not fatal: only latency
-            }
             Connection c = new Connection(this, ch);
             connections.add(c);
             if (closing) c.closeIfIdle();
             Thread.ofVirtual().name("berth-http-conn").start(c);
+        }
+    }
+
+    private static void setNoDelay(SocketChannel ch) {
+        try {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            // not fatal: only latency
         }
     }
 
@@ -192,7 +235,8 @@ public final class HttpServer implements AutoCloseable {
     public void close(Duration grace) {
         closing = true;
         try {
-            server.close();
+            if (server != null) server.close();
+            if (tls != null) tls.close();
         } catch (IOException e) {
             // closing anyway
         }

@@ -22,14 +22,21 @@ public final class Response {
 
     private final Connection conn;
     private final boolean head;
+    /** Whether the request asked for {@code Upgrade: tcp}; a hijack without it answers 200, as docker does. */
+    private final boolean upgrade;
     private final List<String> extra = new ArrayList<>(4);
     private int status = -1;
     private StreamWriter stream;
     private Hijacked hijacked;
 
     Response(Connection conn, boolean head) {
+        this(conn, head, true);
+    }
+
+    Response(Connection conn, boolean head, boolean upgrade) {
         this.conn = conn;
         this.head = head;
+        this.upgrade = upgrade;
     }
 
     /** Adds a header to the reply not yet sent, e.g. {@code Builder-Version: 1} on {@code /_ping}. */
@@ -108,20 +115,22 @@ public final class Response {
 
     /**
      * Takes the connection over for a raw stream ({@code attach}, {@code exec start}): sends
-     * {@code 101 UPGRADED} with {@code Connection: Upgrade} and {@code Upgrade: tcp}, flushed before anything
-     * else. Validate first: errors must go as ordinary replies. What the handler did not read of the request
+     * {@code 101 UPGRADED} with {@code Connection: Upgrade} and {@code Upgrade: tcp} (a plain {@code 200} when the
+     * request did not ask for the upgrade), flushed before anything else. Validate first: errors must go as ordinary replies. What the handler did not read of the request
      * body is skipped, so {@link Hijacked#input} starts with the client's stream. The connection is closed when
      * the handler returns, so the handler serves the stream to its end.
      */
     public Hijacked hijack(String contentType) throws IOException {
         notSent();
         conn.finishBody();
-        begin(101);
+        begin(upgrade ? 101 : 200);
         conn.closeAfterExchange();
         var out = conn.out;
-        out.ascii("HTTP/1.1 101 UPGRADED\r\nContent-Type: ");
+        // a client that did not ask for the upgrade (docker-java, so Testcontainers) gets the stream as a 200
+        // body that ends when the connection closes, as from docker
+        out.ascii(upgrade ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: " : "HTTP/1.1 200 OK\r\nContent-Type: ");
         out.ascii(contentType);
-        out.ascii("\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n");
+        out.ascii(upgrade ? "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" : "\r\nConnection: close\r\n");
         out.write(conn.server.commonHeaders());
         out.write(CRLF);
         out.flush();

@@ -206,6 +206,22 @@ class HttpStreamTest {
         }
     }
 
+    /** docker-java (Testcontainers) starts an exec without the Upgrade headers: a 200 whose body is the stream. */
+    @Test
+    void hijackWithoutUpgradeHeadersAnswers200AndStreamsUntilClose() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            String body = "{\"Detach\":false,\"Tty\":true}";
+            c.write("POST /v1.50/exec/e1/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body + "early");
+            RawClient.Reply head = c.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Type")).isEqualTo("application/vnd.docker.raw-stream");
+            assertThat(head.header("Upgrade")).isNull();
+            assertThat(head.header("Content-Length")).isNull();
+            assertThat(new String(c.readToEof(), StandardCharsets.UTF_8)).isEqualTo(body.substring(0, 10) + "|early");
+        }
+    }
+
     @Test
     void muxFrameHeader() {
         byte[] big = new byte[70_000];

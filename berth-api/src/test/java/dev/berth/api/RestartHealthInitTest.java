@@ -53,6 +53,10 @@ class RestartHealthInitTest {
 
     /** docker inspect -f FORMAT NAME, polled until it matches (at most timeoutMs); the last value. */
     static String await(String name, String format, Predicate<String> done, long timeoutMs) throws Exception {
+        return awaitWith(docker, name, format, done, timeoutMs);
+    }
+
+    static String awaitWith(DockerCli docker, String name, String format, Predicate<String> done, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
         String v;
         while (true) {

@@ -79,6 +79,10 @@ class LiveRestoreTest {
             assertThat(docker.run("run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "sleep 2; exit 1").exit()).isZero();
             assertThat(docker.run("run", "-d", "--name", "stopped", "--restart", "unless-stopped", "busybox", "sleep", "1000").exit()).isZero();
             assertThat(docker.run("stop", "-t", "0", "stopped").exit()).isZero();
+            assertThat(docker.run("run", "-d", "--name", "always-stopped", "--restart", "always", "busybox", "sleep", "1000").exit()).isZero();
+            assertThat(docker.run("stop", "-t", "0", "always-stopped").exit()).isZero();
+            assertThat(docker.run("run", "-d", "--name", "hc", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "1000").exit()).isZero();
+            assertThat(RestartHealthInitTest.awaitWith(docker, "hc", "{{.State.Health.Status}}", "healthy"::equals, 5_000)).isEqualTo("healthy");
             for (String n : List.of("long", "short", "paused")) {
                 pids.add(Integer.parseInt(docker.run("inspect", "-f", "{{.State.Pid}}", n).stdout().trim()));
             }
@@ -105,6 +109,14 @@ class LiveRestoreTest {
             String always = RestartHealthInitTest.awaitWith(docker, "always", "{{.State.Running}} {{.RestartCount}}", s -> s.startsWith("true"), 5_000);
             assertThat(always).isEqualTo("true 1");
             assertThat(docker.run("inspect", "-f", "{{.State.Status}}", "stopped").stdout().trim()).isEqualTo("exited");
+            assertThat(docker.run("inspect", "-f", "{{.State.Status}}", "always-stopped").stdout().trim())
+                    .as("always: started with the daemon even after a user's stop, as docker does").isEqualTo("running");
+            // healthchecks go on (the status found before is kept, new probes are logged)
+            Instant restarted = Instant.now();
+            assertThat(docker.run("inspect", "-f", "{{.State.Health.Status}}", "hc").stdout().trim()).isEqualTo("healthy");
+            String lastProbe = RestartHealthInitTest.awaitWith(docker, "hc", "{{json (index .State.Health.Log 4).Start}}",
+                    v -> v.length() > 2 && Instant.parse(v.replace("\"", "")).isAfter(restarted), 5_000);
+            assertThat(Instant.parse(lastProbe.replace("\"", ""))).isAfter(restarted);
 
             // the restored ones work as any other
             assertThat(docker.run("exec", "long", "echo", "in exec").stdout()).isEqualTo("in exec\n");
@@ -112,7 +124,7 @@ class LiveRestoreTest {
             assertThat(docker.run("stop", "-t", "1", "long", "paused").exit()).isZero();
             assertThat(docker.run("ps", "-a", "--format", "{{.Names}}|{{.Status}}").stdout())
                     .containsPattern("(?m)^long\\|Exited \\(137\\) ").containsPattern("(?m)^paused\\|Exited \\(137\\) ");
-            assertThat(docker.run("rm", "-f", "long", "short", "paused", "always", "stopped").exit()).isZero();
+            assertThat(docker.run("rm", "-f", "long", "short", "paused", "always", "stopped", "always-stopped", "hc").exit()).isZero();
             assertThat(docker.run("ps", "-aq").stdout().trim()).isEmpty();
             for (int pid : pids) assertThat(alive(pid)).as("pid " + pid).isFalse();
             assertThat(tmp.resolve("run/containers")).isEmptyDirectory();

@@ -119,7 +119,11 @@ final class HealthMonitor implements AutoCloseable {
             return;
         }
         Map<?, ?> hc = healthcheck(c);
-        if (hc == null || !Boolean.TRUE.equals(Engine.state(c).get("Running"))) return;
+        Map<String, Object> st = Engine.state(c);
+        if (hc == null || !Boolean.TRUE.equals(st.get("Running")) || Boolean.TRUE.equals(st.get("Restarting"))) {
+            probes.remove(id); // stopped: its next start schedules probes again
+            return;
+        }
         long interval = nanos(hc, "Interval", DEFAULT_INTERVAL);
         try {
             if (Boolean.TRUE.equals(Engine.state(c).get("Paused"))) return; // a frozen container cannot run a probe

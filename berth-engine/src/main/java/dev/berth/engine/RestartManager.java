@@ -98,9 +98,14 @@ final class RestartManager implements AutoCloseable {
         return true;
     }
 
+    /** The wait before the container's next restart, in ms. */
+    long delay(String id) {
+        return delays.getOrDefault(id, FIRST_DELAY_MS);
+    }
+
     /** Starts the container again after its backoff delay, unless a stop, kill or rm cancels it first. */
     void schedule(String id) {
-        long delay = delays.getOrDefault(id, FIRST_DELAY_MS);
+        long delay = delay(id);
         pending.put(id, timer.schedule(() -> Thread.ofVirtual().name("berth-restart-" + id.substring(0, 12)).start(() -> restartNow(id)),
                 delay, TimeUnit.MILLISECONDS));
     }

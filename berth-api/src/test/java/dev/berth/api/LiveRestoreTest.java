@@ -86,6 +86,8 @@ class LiveRestoreTest {
             for (String n : List.of("long", "short", "paused")) {
                 pids.add(Integer.parseInt(docker.run("inspect", "-f", "{{.State.Pid}}", n).stdout().trim()));
             }
+            List<String> ids = List.of(docker.run("ps", "-aq", "--no-trunc").stdout().trim().split("\n"));
+            assertThat(ids).hasSize(7);
             Instant killedAt = Instant.now();
             first.destroyForcibly(); // SIGKILL: no shutdown hook runs
             first.waitFor();
@@ -128,6 +130,9 @@ class LiveRestoreTest {
             assertThat(docker.run("ps", "-aq").stdout().trim()).isEmpty();
             for (int pid : pids) assertThat(alive(pid)).as("pid " + pid).isFalse();
             assertThat(tmp.resolve("run/containers")).isEmptyDirectory();
+            try (Stream<Path> cg = Files.walk(Path.of("/sys/fs/cgroup"), 3)) {
+                assertThat(cg.filter(p -> ids.contains(p.getFileName().toString())).toList()).as("cgroups left").isEmpty();
+            }
         } finally {
             if (second != null) second.destroyForcibly().waitFor();
             if (first != null) first.destroyForcibly().waitFor();

@@ -116,20 +116,26 @@ final class RestartManager implements AutoCloseable {
             try {
                 engine.startContainer(id, false);
             } catch (IOException | RuntimeException e) {
-                // as docker: a restart that fails to start leaves the container stopped, with the error
-                System.err.println("berth: restarting " + id.substring(0, 12) + ": " + e.getMessage());
-                try {
-                    Map<String, Object> c = engine.find(id);
-                    Map<String, Object> st = Engine.state(c);
-                    st.put("Status", "exited");
-                    st.put("Restarting", false);
-                    st.put("Running", false);
-                    if (String.valueOf(st.get("Error")).isEmpty()) st.put("Error", String.valueOf(e.getMessage()));
-                    engine.save(c);
-                    engine.releaseExit(id);
-                } catch (IOException | RuntimeException again) {
-                    // removed meanwhile
-                }
+                startFailed(id, e);
+            }
+        }
+    }
+
+    /** As docker: a restart that fails to start leaves the container exited, with the error; no more retries. */
+    void startFailed(String id, Exception e) {
+        System.err.println("berth: restarting " + id.substring(0, 12) + ": " + e.getMessage());
+        synchronized (engine.lock(id)) {
+            try {
+                Map<String, Object> c = engine.find(id);
+                Map<String, Object> st = Engine.state(c);
+                st.put("Status", "exited");
+                st.put("Restarting", false);
+                st.put("Running", false);
+                if (String.valueOf(st.get("Error")).isEmpty()) st.put("Error", String.valueOf(e.getMessage()));
+                engine.save(c);
+                engine.releaseExit(id);
+            } catch (IOException | RuntimeException again) {
+                // removed meanwhile
             }
         }
     }

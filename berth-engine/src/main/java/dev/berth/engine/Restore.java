@@ -54,7 +54,7 @@ final class Restore {
             try {
                 engine.startContainer(id, false);
             } catch (IOException | RuntimeException e) {
-                System.err.println("berth: starting container " + id.substring(0, 12) + " by its restart policy: " + e.getMessage());
+                engine.restarts().startFailed(id, e);
             }
         }
     }

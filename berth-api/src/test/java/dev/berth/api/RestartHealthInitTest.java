@@ -118,6 +118,10 @@ class RestartHealthInitTest {
         String pid = docker.run("inspect", "-f", "{{.State.Pid}}", "alw2").stdout().trim();
         assertThat(Libc.kill(Integer.parseInt(pid), 9)).isZero();
         assertThat(await("alw2", "{{.State.Status}} {{.RestartCount}}", "running 1"::equals, 5_000)).isEqualTo("running 1");
+        // docker kill is a user's stop too
+        assertThat(docker.run("kill", "alw2").exit()).isZero();
+        Thread.sleep(500);
+        assertThat(docker.run("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}", "alw2").stdout().trim()).isEqualTo("exited 137 1");
         assertThat(docker.run("rm", "-f", "alw2").exit()).isZero();
         Thread.sleep(300);
         assertThat(docker.run("ps", "-aq", "--filter", "name=alw2").stdout().trim()).as("rm -f does not restart it").isEmpty();
@@ -156,10 +160,23 @@ class RestartHealthInitTest {
         assertThat(docker.run("inspect", "-f", "{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}", "slow").stdout().trim())
                 .isEqualTo("-1 Health check exceeded timeout (0.3s)");
         assertThat(docker.run("rm", "-f", "slow").exit()).isZero();
-        assertThat(docker.run("run", "-d", "--name", "none", "--no-healthcheck", "busybox", "sleep", "1000").exit()).isZero();
+
+        // the image's HEALTHCHECK (a Dockerfile's), and --no-healthcheck turning it off
+        Path ctx = Files.createDirectories(tmp.resolve("hc-ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nHEALTHCHECK --interval=200ms --retries=1 CMD test -f /tmp/ok || exit 1\n"
+                + "CMD [\"sh\", \"-c\", \"touch /tmp/ok; sleep 1000\"]\n");
+        var build = docker.run("build", "-t", "checked", ctx.toString());
+        assertThat(build.exit()).as(build.output()).isZero();
+        assertThat(docker.run("run", "-d", "--name", "fromimage", "checked").exit()).isZero();
+        assertThat(docker.run("inspect", "-f", "{{json .Config.Healthcheck.Test}}", "fromimage").stdout().trim())
+                .isEqualTo("[\"CMD-SHELL\",\"test -f /tmp/ok || exit 1\"]");
+        assertThat(await("fromimage", "{{.State.Health.Status}}", "healthy"::equals, 10_000)).isEqualTo("healthy");
+        assertThat(docker.run("run", "-d", "--name", "none", "--no-healthcheck", "checked").exit()).isZero();
+        Thread.sleep(600);
         assertThat(docker.run("inspect", "-f", "{{.State.Health}}", "none").stdout().trim()).isEqualTo("<nil>");
         assertThat(docker.run("ps", "--format", "{{.Names}} {{.Status}}", "--filter", "name=none").stdout()).doesNotContain("health");
-        assertThat(docker.run("rm", "-f", "none").exit()).isZero();
+        assertThat(docker.run("rm", "-f", "none", "fromimage").exit()).isZero();
+        assertThat(docker.run("rmi", "checked").exit()).isZero();
     }
 
     /** Zombies in a container, counted by a process exec'd into it ("Z" in /proc/PID/stat). */

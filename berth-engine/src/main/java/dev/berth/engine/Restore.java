@@ -22,8 +22,8 @@ import java.util.Map;
  *     logs work as before (the monitor's socket and file). If it ended meanwhile, its exit code and time come
  *     from the monitor's exit file, and it is recorded as any exit is: rootfs unmounted, --rm, restart policy.</li>
  * <li>saved as restarting (the daemon died during the backoff): the restart happens now.</li>
- * <li>saved as created, with a runtime state (the daemon died between the runtime's create and saving the
- *     start): that half-started process is removed; the container stays created.</li>
+ * <li>saved as created or exited, with a runtime state left (the daemon died between the runtime's create and
+ *     saving the start, or between saving an exit and deleting the runtime's record): that is removed.</li>
  * <li>exited: started again when its restart policy says so ({@link RestartManager#startsWithDaemon}).</li>
  * </ul>
  * Exec instances of the previous daemon are forgotten (their processes run to their end).
@@ -40,8 +40,9 @@ final class Restore {
                 switch (String.valueOf(Engine.state(c).get("Status"))) {
                     case "running", "paused" -> running(engine, id);
                     case "restarting" -> toStart.add(id);
-                    case "created" -> created(engine, id);
+                    case "created" -> leftovers(engine, id);
                     case "exited" -> {
+                        leftovers(engine, id);
                         if (RestartManager.startsWithDaemon(c)) toStart.add(id);
                     }
                     default -> { }
@@ -85,13 +86,18 @@ final class Restore {
         engine.restoredExits().watch(id);
     }
 
-    private static void created(Engine engine, String id) throws IOException {
-        if (!Files.exists(engine.runtime().root().resolve(id))) return;
-        try {
-            engine.runtime().delete(id, true);
-        } catch (ContainerNotFoundException gone) {
-            // nothing left
+    /**
+     * The runtime's state and the mounted rootfs of a container that does not run: a daemon that died between
+     * the runtime's create and saving the start, or between saving an exit and deleting the runtime's record.
+     */
+    private static void leftovers(Engine engine, String id) throws IOException {
+        if (Files.exists(engine.runtime().root().resolve(id))) {
+            try {
+                engine.runtime().delete(id, true);
+            } catch (ContainerNotFoundException gone) {
+                // nothing left
+            }
         }
-        Snapshots.unmount(engine.snapshots().mergedDir(id));
+        Snapshots.unmount(engine.snapshots().mergedDir(id)); // nothing when it is not mounted
     }
 }

@@ -158,7 +158,7 @@ class RestartHealthInitTest {
                 "--health-retries", "1", "busybox", "sleep", "1000").exit()).isZero();
         assertThat(await("slow", "{{.State.Health.Status}}", "unhealthy"::equals, 10_000)).isEqualTo("unhealthy");
         assertThat(docker.run("inspect", "-f", "{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}", "slow").stdout().trim())
-                .isEqualTo("-1 Health check exceeded timeout (0.3s)");
+                .isEqualTo("-1 Health check exceeded timeout (300ms)");
         assertThat(docker.run("rm", "-f", "slow").exit()).isZero();
 
         // the image's HEALTHCHECK (a Dockerfile's), and --no-healthcheck turning it off

@@ -169,7 +169,7 @@ final class HealthMonitor implements AutoCloseable {
             Attach.Output out = a.readAll(false);
             int code = x.awaitExit();
             Instant end = Instant.now();
-            if (timedOut.get()) return new Result(-1, "Health check exceeded timeout (" + Duration.ofNanos(timeout).toMillis() / 1000.0 + "s)", end);
+            if (timedOut.get()) return new Result(-1, "Health check exceeded timeout (" + goDuration(timeout) + ")", end);
             byte[] all = new byte[out.stdout().length + out.stderr().length];
             System.arraycopy(out.stdout(), 0, all, 0, out.stdout().length);
             System.arraycopy(out.stderr(), 0, all, out.stdout().length, out.stderr().length);
@@ -181,6 +181,20 @@ final class HealthMonitor implements AutoCloseable {
             Files.deleteIfExists(engine.execAttachSocket(e));
             Files.deleteIfExists(engine.execControlSocket(e));
         }
+    }
+
+    /** A duration as Go prints it (docker's messages do): 300ms, 2s, 1.5s, 1m30s. */
+    static String goDuration(long nanos) {
+        if (nanos < 1_000) return nanos + "ns";
+        if (nanos < 1_000_000) return trim(nanos / 1e3) + "µs";
+        if (nanos < 1_000_000_000) return trim(nanos / 1e6) + "ms";
+        long h = nanos / 3_600_000_000_000L, m = nanos / 60_000_000_000L % 60;
+        double sec = (nanos % 60_000_000_000L) / 1e9;
+        return (h > 0 ? h + "h" : "") + (h > 0 || m > 0 ? m + "m" : "") + trim(sec) + "s";
+    }
+
+    private static String trim(double v) {
+        return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
     }
 
     /** Records a result in State.Health and publishes a change of status. */

@@ -98,6 +98,15 @@ class RestartPolicyTest {
     }
 
     @Test
+    void goDurations_asDockerMessagesPrintThem() {
+        assertThat(HealthMonitor.goDuration(300_000_000L)).isEqualTo("300ms");
+        assertThat(HealthMonitor.goDuration(2_000_000_000L)).isEqualTo("2s");
+        assertThat(HealthMonitor.goDuration(1_500_000_000L)).isEqualTo("1.5s");
+        assertThat(HealthMonitor.goDuration(90_000_000_000L)).isEqualTo("1m30s");
+        assertThat(HealthMonitor.goDuration(3_600_000_000_000L)).isEqualTo("1h0m0s");
+    }
+
+    @Test
     void healthcheck_containerFieldsOverTheImages() {
         var image = new ImageConfig.Healthcheck(List.of("CMD", "check"), 5_000_000_000L, 0, 0, 4);
         Map<String, Object> merged = HealthMonitor.merge(Json.obj("Interval", 1_000_000_000L), image);

@@ -141,6 +141,8 @@ class RestartHealthInitTest {
         assertThat(docker.run("exec", "hc", "rm", "/tmp/ok").exit()).isZero();
         assertThat(await("hc", "{{.State.Health.Status}}", "unhealthy"::equals, 10_000)).isEqualTo("unhealthy");
         assertThat(docker.run("ps", "--format", "{{.Names}} {{.Status}}").stdout()).containsPattern("hc Up .* \\(unhealthy\\)");
+        assertThat(docker.run("ps", "--format", "{{.Names}}", "--filter", "health=unhealthy").stdout()).isEqualTo("hc\n");
+        assertThat(docker.run("ps", "--format", "{{.Names}}", "--filter", "health=healthy").stdout()).isEmpty();
         String streak = docker.run("inspect", "-f", "{{.State.Health.FailingStreak}} {{len .State.Health.Log}}", "hc").stdout().trim();
         assertThat(Integer.parseInt(streak.split(" ")[0])).isGreaterThanOrEqualTo(2);
         assertThat(Integer.parseInt(streak.split(" ")[1])).isBetween(3, 5);

@@ -72,18 +72,19 @@ class LiveRestoreTest {
         List<Integer> pids = new ArrayList<>();
         try {
             first = daemon(sock, "daemon1.log");
-            assertThat(docker.run("run", "-d", "--name", "long", "busybox", "sh", "-c", "echo one; sleep 1000").exit()).isZero();
-            assertThat(docker.run("run", "-d", "--name", "short", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 7").exit()).isZero();
-            assertThat(docker.run("run", "-d", "--name", "paused", "busybox", "sleep", "1000").exit()).isZero();
-            assertThat(docker.run("pause", "paused").exit()).isZero();
-            assertThat(docker.run("run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "sleep 2; exit 1").exit()).isZero();
             assertThat(docker.run("run", "-d", "--name", "stopped", "--restart", "unless-stopped", "busybox", "sleep", "1000").exit()).isZero();
             assertThat(docker.run("stop", "-t", "0", "stopped").exit()).isZero();
             assertThat(docker.run("run", "-d", "--name", "always-stopped", "--restart", "always", "busybox", "sleep", "1000").exit()).isZero();
             assertThat(docker.run("stop", "-t", "0", "always-stopped").exit()).isZero();
             assertThat(docker.run("run", "-d", "--name", "hc", "--health-cmd", "true", "--health-interval", "200ms", "busybox", "sleep", "1000").exit()).isZero();
             assertThat(RestartHealthInitTest.awaitWith(docker, "hc", "{{.State.Health.Status}}", "healthy"::equals, 5_000)).isEqualTo("healthy");
-            for (String n : List.of("long", "short", "paused")) {
+            assertThat(docker.run("run", "-d", "--name", "long", "busybox", "sh", "-c", "echo one; sleep 1000").exit()).isZero();
+            assertThat(docker.run("run", "-d", "--name", "paused", "busybox", "sleep", "1000").exit()).isZero();
+            assertThat(docker.run("pause", "paused").exit()).isZero();
+            // these two end a few seconds after the daemon's death
+            assertThat(docker.run("run", "-d", "--name", "short", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 7").exit()).isZero();
+            assertThat(docker.run("run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "sleep 3; exit 1").exit()).isZero();
+            for (String n : List.of("long", "paused", "short", "always")) {
                 pids.add(Integer.parseInt(docker.run("inspect", "-f", "{{.State.Pid}}", n).stdout().trim()));
             }
             List<String> ids = List.of(docker.run("ps", "-aq", "--no-trunc").stdout().trim().split("\n"));
@@ -91,11 +92,12 @@ class LiveRestoreTest {
             Instant killedAt = Instant.now();
             first.destroyForcibly(); // SIGKILL: no shutdown hook runs
             first.waitFor();
-            assertThat(alive(pids.get(0))).as("long runs on").isTrue();
-            assertThat(alive(pids.get(2))).as("paused is still there").isTrue();
-            Thread.sleep(3500); // short and always end while no daemon runs
-            assertThat(alive(pids.get(1))).isFalse();
+            for (int i = 0; i < 4; i++) assertThat(alive(pids.get(i))).as("container process " + i + " outlives the daemon").isTrue();
+            for (int i = 0; i < 100 && (alive(pids.get(2)) || alive(pids.get(3))); i++) Thread.sleep(100);
+            assertThat(alive(pids.get(2)) || alive(pids.get(3))).as("short and always end while no daemon runs").isFalse();
+            assertThat(alive(pids.get(0)) && alive(pids.get(1))).isTrue();
 
+            Instant secondStarted = Instant.now();
             second = daemon(sock, "daemon2.log");
             String ps = docker.run("ps", "-a", "--format", "{{.Names}}|{{.Status}}").stdout();
             assertThat(ps).containsPattern("(?m)^long\\|Up ").containsPattern("(?m)^short\\|Exited \\(7\\) ")
@@ -103,7 +105,7 @@ class LiveRestoreTest {
             assertThat(docker.run("inspect", "-f", "{{.State.Pid}} {{.State.Running}}", "long").stdout().trim()).isEqualTo(pids.get(0) + " true");
             // the exit time is the monitor's record, from while no daemon ran
             Instant finished = Instant.parse(docker.run("inspect", "-f", "{{.State.FinishedAt}}", "short").stdout().trim());
-            assertThat(finished).isAfter(killedAt).isBefore(killedAt.plusSeconds(4));
+            assertThat(finished).isAfter(killedAt).isBefore(secondStarted);
             assertThat(docker.run("wait", "short").stdout().trim()).isEqualTo("7");
             assertThat(docker.run("logs", "short").stdout()).isEqualTo("before\nafter\n");
             assertThat(docker.run("logs", "long").stdout()).isEqualTo("one\n");

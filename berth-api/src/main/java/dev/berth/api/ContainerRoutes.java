@@ -121,12 +121,17 @@ public final class ContainerRoutes {
         return m;
     }
 
-    /** docker's human status: "Up 2 minutes", "Exited (0) 5 seconds ago", "Created", "Up 3 seconds (Paused)". */
+    /**
+     * docker's human status: "Up 2 minutes", "Exited (0) 5 seconds ago", "Created", "Up 3 seconds (Paused)",
+     * "Up 9 seconds (healthy)", "Up 1 second (health: starting)", "Restarting (3) 1 second ago".
+     */
     static String status(Map<?, ?> st) {
         String s = String.valueOf(st.get("Status"));
+        String health = st.get("Health") instanceof Map<?, ?> h ? String.valueOf(h.get("Status")) : "";
         return switch (s) {
             case "running", "paused" -> "Up " + human(Duration.between(Instant.parse(String.valueOf(st.get("StartedAt"))), Instant.now()))
-                    + (s.equals("paused") ? " (Paused)" : "");
+                    + (s.equals("paused") ? " (Paused)" : health.equals("starting") ? " (health: starting)" : health.isEmpty() ? "" : " (" + health + ")");
+            case "restarting" -> "Restarting (" + st.get("ExitCode") + ") " + human(Duration.between(Instant.parse(String.valueOf(st.get("FinishedAt"))), Instant.now())) + " ago";
             case "exited" -> "Exited (" + st.get("ExitCode") + ") " + human(Duration.between(Instant.parse(String.valueOf(st.get("FinishedAt"))), Instant.now())) + " ago";
             case "created" -> "Created";
             default -> s;

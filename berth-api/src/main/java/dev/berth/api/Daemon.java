@@ -37,6 +37,12 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Path socket, Path dataRoot, Path runRoot) throws IOException {
         if (socket != null) Files.createDirectories(socket.getParent());
         Engine engine = new Engine(dataRoot, runRoot);
+        try {
+            engine.restore(); // containers left by a previous daemon (live restore)
+        } catch (IOException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
         Builder builder = new Builder(engine.images(), engine.snapshots(),
                 ContainerRuntime.defaults(runRoot.resolve("build"), w -> System.err.println("berth: warning: " + w)), dataRoot.resolve("tmp"));
         Router router = new Router();
@@ -63,6 +69,29 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             return Map.of();
         }
+    }
+
+    /**
+     * {@code Daemon SOCKET DATA-ROOT RUN-ROOT}: serves until SIGTERM or SIGINT, with no CLI around it (the live
+     * restore test starts and SIGKILLs daemons as processes of their own).
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: dev.berth.api.Daemon SOCKET DATA-ROOT RUN-ROOT");
+            System.exit(2);
+        }
+        Daemon d = start(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]));
+        System.err.println("berth daemon: serving the Docker API on " + args[0]);
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                d.close();
+            } catch (Exception ignored) {
+                // going down anyway
+            }
+            stop.countDown();
+        }));
+        stop.await();
     }
 
     public Engine engine() {

@@ -19,6 +19,7 @@ final class Filters {
                     case "id" -> String.valueOf(c.get("Id")).startsWith(v);
                     case "ancestor" -> v.equals(config.get("Image")) || String.valueOf(c.get("Image")).contains(v);
                     case "volume" -> String.valueOf(c.get("Mounts")).contains(v);
+                    case "health" -> v.equals(((Map<?, ?>) c.get("State")).get("Health") instanceof Map<?, ?> h ? h.get("Status") : "none");
                     default -> true;
                 };
             }

@@ -79,7 +79,9 @@ public final class VolumeRoutes {
                 case "label" -> x.getValue().stream().anyMatch(l -> Filters.label(attrs, l));
                 case "container" -> x.getValue().stream().anyMatch(c -> String.valueOf(((Map<?, ?>) e.get("Actor")).get("ID")).startsWith(c)
                         || c.equals(attrs.get("name")));
-                case "event" -> x.getValue().contains(String.valueOf(e.get("Action")));
+                // as moby: "health_status" also matches "health_status: healthy", "exec_create" "exec_create: ls"
+                case "event" -> x.getValue().contains(String.valueOf(e.get("Action")))
+                        || x.getValue().contains(String.valueOf(e.get("Action")).split(":", 2)[0]);
                 default -> true;
             };
             if (!any) return false;

@@ -44,6 +44,10 @@ public final class Engine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<dev.berth.runtime.Attach>>> pendingAttach = new ConcurrentHashMap<>();
     private final Map<String, ExecInstance> execs = new ConcurrentHashMap<>();
     private final Path runRoot;
+    private final RestartManager restarts = new RestartManager(this);
+    private final HealthMonitor health = new HealthMonitor(this);
+    private final ExitWatcher restoredExits;
+    private volatile boolean closed;
 
     public Engine(Path dataRoot, Path runRoot) throws IOException {
         this.root = dataRoot;
@@ -53,6 +57,41 @@ public final class Engine implements AutoCloseable {
         this.store = new StateStore(dataRoot);
         this.volumes = new Volumes(dataRoot);
         this.runtime = ContainerRuntime.defaults(runRoot.resolve("containers"), w -> System.err.println("berth: warning: " + w));
+        this.restoredExits = new ExitWatcher(runtime, (id, e) -> {
+            try {
+                exited(id, e.code(), e.finishedAt(), e.oomKilled());
+            } catch (IOException | RuntimeException x) {
+                System.err.println("berth: recording the exit of " + id.substring(0, 12) + ": " + x.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Live restore, called once when the daemon starts: finds the containers a previous daemon left running
+     * (their monitors outlive it), records those that ended meanwhile, and applies restart policies (see Restore).
+     */
+    public void restore() throws IOException {
+        Restore.run(this);
+    }
+
+    ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    StateStore store() {
+        return store;
+    }
+
+    RestartManager restarts() {
+        return restarts;
+    }
+
+    HealthMonitor health() {
+        return health;
+    }
+
+    ExitWatcher restoredExits() {
+        return restoredExits;
     }
 
     public Images images() {
@@ -98,7 +137,7 @@ public final class Engine implements AutoCloseable {
         return io().resolve(id.substring(0, 16) + ".ctl");
     }
 
-    private Object lock(String id) {
+    Object lock(String id) {
         return locks.computeIfAbsent(id, k -> new Object());
     }
 
@@ -125,11 +164,11 @@ public final class Engine implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> state(Map<String, Object> c) {
+    static Map<String, Object> state(Map<String, Object> c) {
         return (Map<String, Object>) c.get("State");
     }
 
-    private void save(Map<String, Object> c) throws IOException {
+    void save(Map<String, Object> c) throws IOException {
         store.update((String) c.get("Id"), (String) c.get("Name"), Json.write(c));
     }
 
@@ -150,6 +189,7 @@ public final class Engine implements AutoCloseable {
         Map<String, Object> config = mergeConfig(body, img.config().config(), imageRef);
         JsonObject host = body.object("HostConfig");
         Map<String, Object> hostConfig = host == null ? new LinkedHashMap<>() : new LinkedHashMap<>(host.map());
+        RestartManager.validate(hostConfig);
         hostConfig.putIfAbsent("NetworkMode", "default");
         hostConfig.put("LogConfig", Json.obj("Type", "json-file", "Config", Map.of()));
         String now = Instant.now().toString();
@@ -283,22 +323,35 @@ public final class Engine implements AutoCloseable {
         m.put("Volumes", vols.isEmpty() ? null : vols);
         m.putIfAbsent("Tty", false);
         m.putIfAbsent("OpenStdin", false);
+        JsonObject hc = body.object("Healthcheck");
+        Map<String, Object> health = HealthMonitor.merge(hc == null ? null : hc.map(), image.healthcheck());
+        if (health != null) m.put("Healthcheck", health);
         return m;
     }
 
     // ------------------------------------------------------------------ start, exit
 
     public void start(String ref) throws IOException {
-        Map<String, Object> c = find(ref);
-        String id = (String) c.get("Id");
+        startContainer((String) find(ref).get("Id"), true);
+    }
+
+    /** Starts a container: by a user (docker start), or by its restart policy or the daemon's start (byUser false). */
+    void startContainer(String id, boolean byUser) throws IOException {
+        Map<String, Object> c;
         synchronized (lock(id)) {
             c = find(id);
-            if (Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(304, "container already started");
+            boolean restarting = Boolean.TRUE.equals(state(c).get("Restarting"));
+            if (Boolean.TRUE.equals(state(c).get("Running")) && !restarting) throw new EngineException(304, "container already started");
+            if (byUser) {
+                restarts.forget(id);
+                RestartManager.userStart(c);
+            }
             Path dir = dir(id), bundle = dir.resolve("bundle");
             Path rootfs = snapshots.mergedDir(id);
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
             Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
                 if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
@@ -336,10 +389,13 @@ public final class Engine implements AutoCloseable {
             Map<String, Object> st = state(c);
             st.put("Status", "running");
             st.put("Running", true);
+            st.put("Restarting", false);
+            st.put("Paused", false);
             st.put("Pid", created.pid());
             st.put("ExitCode", 0);
             st.put("Error", "");
             st.put("StartedAt", Instant.now().toString());
+            health.started(c, false);
             save(c);
             event(c, "start", Map.of());
             Thread.ofVirtual().name("berth-exit-" + id.substring(0, 12)).start(() -> watch(id, created));
@@ -365,34 +421,69 @@ public final class Engine implements AutoCloseable {
     }
 
     private void exited(String id, int code) throws IOException {
+        exited(id, code, Instant.now(), null);
+    }
+
+    /**
+     * Records how a container ended (oomKilled null: read it from the runtime), then lets the runtime's record
+     * go, unmounts the rootfs, and applies --rm or the restart policy. The exit is saved first, so a crash in
+     * between leaves nothing unknown.
+     */
+    void exited(String id, int code, Instant finishedAt, Boolean oomKilled) throws IOException {
+        if (closed) return;
         Map<String, Object> c;
-        boolean autoRemove;
+        boolean autoRemove, restart;
+        health.stopped(id);
         synchronized (lock(id)) {
             c = find(id);
-            boolean oom = false;
-            try {
-                ContainerState rs = runtime.state(id);
-                oom = rs.oomKilled();
-                runtime.delete(id, true);
-            } catch (RuntimeException | IOException ignored) {
-                // already gone
+            boolean oom = Boolean.TRUE.equals(oomKilled);
+            if (oomKilled == null) {
+                try {
+                    ContainerState rs = runtime.state(id);
+                    oom = rs.oomKilled();
+                } catch (RuntimeException | IOException ignored) {
+                    // already gone
+                }
             }
             Map<String, Object> st = state(c);
             st.put("Status", "exited");
             st.put("Running", false);
             st.put("Paused", false);
+            st.put("Restarting", false);
             st.put("Pid", 0);
             st.put("ExitCode", code);
             st.put("OOMKilled", oom);
-            st.put("FinishedAt", Instant.now().toString());
+            st.put("FinishedAt", finishedAt.toString());
+            Instant startedAt;
+            try {
+                startedAt = Instant.parse(String.valueOf(st.get("StartedAt")));
+            } catch (RuntimeException e) {
+                startedAt = null;
+            }
+            restart = restarts.onExit(c, code, startedAt, finishedAt);
             save(c);
+            try {
+                runtime.delete(id, true);
+            } catch (RuntimeException | IOException ignored) {
+                // already gone
+            }
             Snapshots.unmount(snapshots.mergedDir(id));
-            autoRemove = Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"));
+            autoRemove = !restart && Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"));
         }
         event(c, "die", Map.of("exitCode", Integer.toString(code)));
         Map<String, Object> result = Json.obj("StatusCode", code, "Error", null);
         release(exitWaiters, id, result);
         if (autoRemove) remove(id, true, true);
+        if (restart) restarts.schedule(id);
+    }
+
+    /** Releases those waiting for the container to stop, with its recorded exit code. */
+    void releaseExit(String id) throws IOException {
+        release(exitWaiters, id, Json.obj("StatusCode", ((Number) state(find(id)).get("ExitCode")).intValue(), "Error", null));
+    }
+
+    void healthEvent(Map<String, Object> c, String status) {
+        event(c, "health_status: " + status, Map.of());
     }
 
     private static void release(Map<String, List<CompletableFuture<Map<String, Object>>>> waiters, String id, Map<String, Object> result) {
@@ -432,6 +523,14 @@ public final class Engine implements AutoCloseable {
             throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
         }
         int sig = signal == null || signal.isEmpty() ? Signals.SIGKILL : Signals.parse(signal);
+        Object stopSignal = ((Map<?, ?>) c.get("Config")).get("StopSignal");
+        if (sig == Signals.SIGKILL || sig == Signals.parse(stopSignal == null ? "TERM" : stopSignal.toString())) {
+            // a kill meant to end it: no restart by policy (docker's HasBeenManuallyStopped)
+            if (restarts.manualStop((String) c.get("Id"))) {
+                event(c, "kill", Map.of("signal", Integer.toString(sig)));
+                return;
+            }
+        }
         runtime.kill((String) c.get("Id"), sig, false);
         event(c, "kill", Map.of("signal", Integer.toString(sig)));
     }
@@ -440,6 +539,10 @@ public final class Engine implements AutoCloseable {
     public void stop(String ref, Integer timeout, String signal) throws IOException {
         Map<String, Object> c = find(ref);
         String id = (String) c.get("Id");
+        if (restarts.manualStop(id)) { // it was waiting to restart: now it is stopped
+            event(c, "stop", Map.of());
+            return;
+        }
         if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(304, "container already stopped");
         CompletableFuture<Map<String, Object>> exit = waitFor(id, "not-running");
         Object stopSignal = ((Map<?, ?>) c.get("Config")).get("StopSignal");
@@ -473,10 +576,18 @@ public final class Engine implements AutoCloseable {
     public void remove(String ref, boolean force, boolean volumes) throws IOException {
         Map<String, Object> c = find(ref);
         String id = (String) c.get("Id");
+        if (Boolean.TRUE.equals(state(c).get("Restarting"))) {
+            if (!force) {
+                throw new EngineException(409, "cannot remove container \"" + c.get("Name") + "\": container is restarting: stop the container before removing or force remove");
+            }
+            restarts.cancel(id);
+            c = find(id);
+        }
         if (Boolean.TRUE.equals(state(c).get("Running"))) {
             if (!force) {
                 throw new EngineException(409, "cannot remove container \"" + c.get("Name") + "\": container is running: stop the container before removing or force remove");
             }
+            restarts.manualStop(id); // no restart by policy on the way out
             CompletableFuture<Map<String, Object>> exit = waitFor(id, "not-running");
             try {
                 runtime.kill(id, Signals.SIGKILL, true);
@@ -492,6 +603,8 @@ public final class Engine implements AutoCloseable {
         synchronized (lock(id)) {
             discard(id);
         }
+        restarts.forget(id);
+        health.stopped(id);
         locks.remove(id);
         if (volumes) {
             for (Object m : (List<?>) c.get("Mounts")) {
@@ -759,7 +872,9 @@ public final class Engine implements AutoCloseable {
     // ------------------------------------------------------------------ inspect, list
 
     public Map<String, Object> inspect(String ref) throws IOException {
-        return find(ref);
+        Map<String, Object> c = find(ref);
+        c.remove(RestartManager.MANUALLY_STOPPED); // the engine's own, not docker's inspect
+        return c;
     }
 
     /** All containers (or only running ones), newest first. */
@@ -774,6 +889,10 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed = true;
+        health.close();
+        restarts.close();
+        restoredExits.close();
         store.close();
     }
 }

@@ -44,6 +44,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<dev.berth.runtime.Attach>>> pendingAttach = new ConcurrentHashMap<>();
     private final Map<String, ExecInstance> execs = new ConcurrentHashMap<>();
     private final Path runRoot;
+    private final ContainerNetworks networks;
 
     public Engine(Path dataRoot, Path runRoot) throws IOException {
         this.root = dataRoot;
@@ -53,6 +54,11 @@ public final class Engine implements AutoCloseable {
         this.store = new StateStore(dataRoot);
         this.volumes = new Volumes(dataRoot);
         this.runtime = ContainerRuntime.defaults(runRoot.resolve("containers"), w -> System.err.println("berth: warning: " + w));
+        this.networks = new ContainerNetworks(this, events, dataRoot, runRoot);
+    }
+
+    public ContainerNetworks networks() {
+        return networks;
     }
 
     public Images images() {
@@ -98,7 +104,7 @@ public final class Engine implements AutoCloseable {
         return io().resolve(id.substring(0, 16) + ".ctl");
     }
 
-    private Object lock(String id) {
+    Object lock(String id) {
         return locks.computeIfAbsent(id, k -> new Object());
     }
 
@@ -129,7 +135,7 @@ public final class Engine implements AutoCloseable {
         return (Map<String, Object>) c.get("State");
     }
 
-    private void save(Map<String, Object> c) throws IOException {
+    void save(Map<String, Object> c) throws IOException {
         store.update((String) c.get("Id"), (String) c.get("Name"), Json.write(c));
     }
 
@@ -176,7 +182,7 @@ public final class Engine implements AutoCloseable {
         c.put("HostConfig", hostConfig);
         c.put("Mounts", mounts(hostConfig, config));
         c.put("Config", config);
-        c.put("NetworkSettings", Json.obj("Ports", Map.of(), "Networks", Map.of()));
+        c.put("NetworkSettings", networks.settingsForCreate(hostConfig, body, config));
         boolean generated = name == null || name.isEmpty();
         boolean stored = store.insert(id, cname, Json.write(c));
         for (int attempt = 1; !stored && generated && attempt < 20; attempt++) {
@@ -299,6 +305,7 @@ public final class Engine implements AutoCloseable {
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
             Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            networks.attach(c, spec, dir);
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
                 if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
@@ -327,6 +334,7 @@ public final class Engine implements AutoCloseable {
                 }
                 runtime.start(id);
             } catch (RuntimeException e) {
+                networks.detach(c);
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
                 st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
@@ -385,6 +393,11 @@ public final class Engine implements AutoCloseable {
             st.put("ExitCode", code);
             st.put("OOMKilled", oom);
             st.put("FinishedAt", Instant.now().toString());
+            try {
+                networks.detach(c);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("berth: warning: " + e.getMessage());
+            }
             save(c);
             Snapshots.unmount(snapshots.mergedDir(id));
             autoRemove = Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"));
@@ -486,6 +499,11 @@ public final class Engine implements AutoCloseable {
             }
         }
         synchronized (lock(id)) {
+            try {
+                networks.detach(c); // again: after a crash the exit was never recorded
+            } catch (IOException | RuntimeException e) {
+                System.err.println("berth: warning: " + e.getMessage());
+            }
             discard(id);
         }
         locks.remove(id);
@@ -612,7 +630,7 @@ public final class Engine implements AutoCloseable {
                 "blkio_stats", Json.obj("io_service_bytes_recursive", s == null ? List.of() : List.of(
                         Json.obj("major", 0, "minor", 0, "op", "read", "value", s.ioReadBytes()),
                         Json.obj("major", 0, "minor", 0, "op", "write", "value", s.ioWriteBytes()))),
-                "networks", Map.of());
+                "networks", networks.stats(c));
     }
 
     /** Nanoseconds of CPU time the host has spent (all CPUs), from /proc/stat, as docker's system_cpu_usage. */

@@ -76,11 +76,16 @@ public record Cidr(int network, int prefix) {
      * not overlap.
      */
     public static List<Cidr> hostRoutes() {
+        return hostRoutes(null);
+    }
+
+    /** The host's routes as {@link #hostRoutes()}, less those through the interface {@code except} (a bridge of ours). */
+    public static List<Cidr> hostRoutes(String except) {
         List<Cidr> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/net/route")).stream().skip(1).toList()) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length < 8) continue;
+                if (f.length < 8 || f[0].equals(except)) continue;
                 int dst = Integer.reverseBytes((int) Long.parseLong(f[1], 16));
                 int mask = Integer.reverseBytes((int) Long.parseLong(f[7], 16));
                 int prefix = Integer.bitCount(mask);

@@ -19,8 +19,8 @@ public final class NetNs {
         Files.deleteIfExists(file);
         Files.createFile(file);
         try {
-            HostCommands.run("create network namespace", "unshare", "--net=" + file, "true");
-            HostCommands.run("loopback up", "nsenter", "--net=" + file, "ip", "link", "set", "lo", "up");
+            // one process: the namespace is made and bound to the file, then "ip" runs in it
+            HostCommands.run("create network namespace", "unshare", "--net=" + file, "ip", "link", "set", "lo", "up");
         } catch (RuntimeException e) {
             remove(file);
             throw e;

@@ -53,6 +53,10 @@ public final class Networks {
     private synchronized void predefine() throws IOException {
         List<Network> all = all();
         if (all.stream().noneMatch(Network::isDefault)) {
+            Cidr defaultSubnet = this.defaultSubnet;
+            // a subnet another interface routes already (not our own bridge, kept across data roots): one from the pool
+            List<Cidr> routes = Cidr.hostRoutes(defaultBridge);
+            if (routes.stream().anyMatch(r -> r.overlaps(this.defaultSubnet))) defaultSubnet = allocate(all, routes);
             String gw = Cidr.format(defaultSubnet.host(1));
             save(new Network(newId(), "bridge", "bridge", defaultSubnet, gw, defaultBridge, false, false, true, Map.of(),
                     Map.of("com.docker.network.bridge.default_bridge", "true", "com.docker.network.bridge.enable_ip_masquerade", "true"), now()));
@@ -196,17 +200,49 @@ public final class Networks {
             if (r.exit() != 0 && !r.output().contains("File exists")) throw new NetworkException(500, "gateway address " + addr + " on " + n.bridge() + ": " + r.output().strip());
         }
         HostCommands.run("bring bridge up", "ip", "link", "set", n.bridge(), "up");
+        isolate(n);
         if (n.internal()) {
             for (String[] rule : internalRules(n)) {
-                if (HostCommands.tryRun(iptables("-C", rule)).exit() != 0) HostCommands.run("internal network rule", iptables("-I", rule));
+                if (HostCommands.tryRun(iptables("FORWARD", "-C", rule)).exit() != 0) HostCommands.run("internal network rule", iptables("FORWARD", "-I", rule));
             }
         }
     }
 
-    /** Removes what {@link #up} made and the network's leases; each part may be missing. */
-    public void down(Network n) {
-        if (!n.isBridge() || n.isDefault()) return;
-        if (n.internal()) for (String[] rule : internalRules(n)) while (HostCommands.tryRun(iptables("-D", rule)).exit() == 0) { /* all copies */ }
+    /**
+     * Networks do not reach each other (docker's isolation): traffic from one berth bridge to another is
+     * dropped. Two chains shared by all berth networks on the host, as docker's DOCKER-ISOLATION-STAGE-1/2:
+     * BERTH-ISOLATION-1 sends what leaves a bridge for another interface to BERTH-ISOLATION-2, which drops
+     * it when that interface is a berth bridge.
+     */
+    private static void isolate(Network n) {
+        for (String chain : List.of(ISOLATION_1, ISOLATION_2)) HostCommands.tryRun("iptables", "-w", "-N", chain);
+        String[] jump = {"-j", ISOLATION_1};
+        if (HostCommands.tryRun(iptables("FORWARD", "-C", jump)).exit() != 0) HostCommands.run("isolation chain", iptables("FORWARD", "-I", jump));
+        for (String[][] r : isolationRules(n)) {
+            if (HostCommands.tryRun(iptables(r[0][0], "-C", r[1])).exit() != 0) HostCommands.run("isolation rule", iptables(r[0][0], "-A", r[1]));
+        }
+    }
+
+    static final String ISOLATION_1 = "BERTH-ISOLATION-1", ISOLATION_2 = "BERTH-ISOLATION-2";
+
+    private static List<String[][]> isolationRules(Network n) {
+        return List.of(new String[][]{{ISOLATION_1}, {"-i", n.bridge(), "!", "-o", n.bridge(), "-j", ISOLATION_2}},
+                new String[][]{{ISOLATION_2}, {"-o", n.bridge(), "-j", "DROP"}});
+    }
+
+    /**
+     * Removes what {@link #up} made; each part may be missing. The default bridge stays, as docker0 does
+     * (only {@link #teardown} removes it: tests with their own default bridge).
+     */
+    void down(Network n) {
+        if (!n.isDefault()) teardown(n);
+    }
+
+    /** Removes a bridge network's device and rules, the default one too. */
+    public void teardown(Network n) {
+        if (!n.isBridge()) return;
+        if (n.internal()) for (String[] rule : internalRules(n)) while (HostCommands.tryRun(iptables("FORWARD", "-D", rule)).exit() == 0) { /* all copies */ }
+        for (String[][] r : isolationRules(n)) while (HostCommands.tryRun(iptables(r[0][0], "-D", r[1])).exit() == 0) { /* all copies */ }
         if (Files.exists(Path.of("/sys/class/net", n.bridge()))) HostCommands.tryRun("ip", "link", "del", n.bridge());
     }
 
@@ -216,8 +252,8 @@ public final class Networks {
                 new String[]{"-o", n.bridge(), "!", "-i", n.bridge(), "-m", "comment", "--comment", comment, "-j", "DROP"});
     }
 
-    private static String[] iptables(String op, String[] rule) {
-        List<String> c = new ArrayList<>(List.of("iptables", "-w", op, "FORWARD"));
+    private static String[] iptables(String chain, String op, String[] rule) {
+        List<String> c = new ArrayList<>(List.of("iptables", "-w", op, chain));
         c.addAll(List.of(rule));
         return c.toArray(String[]::new);
     }

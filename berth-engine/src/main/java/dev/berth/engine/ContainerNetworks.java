@@ -302,7 +302,7 @@ public final class ContainerNetworks implements NameResolver {
     private void addEndpoint(Map<String, Object> c, Network n, Map<String, Object> ep, String ifname, List<Ports.Mapping> ports) throws IOException {
         String id = (String) c.get("Id");
         if (!Files.exists(Path.of("/sys/class/net", n.bridge()))) call(() -> networks.up(n));
-        Map<String, Object> conflist = networks.conflist(n, !ports.isEmpty());
+        Map<String, Object> conflist = networks.conflist(n, !ports.isEmpty(), Networks.forwardNeedsFirewall());
         Map<String, Object> rc = Json.obj("portMappings", ports.stream().map(Ports.Mapping::cni).toList());
         Path file = attachDir.resolve(id).resolve(n.id() + ".json");
         Map<String, Object> a = Json.obj("Network", n.id(), "Name", n.name(), "IfName", ifname, "NetNs", netns(id).toString(),

@@ -55,7 +55,7 @@ class CniTest {
     void conflistForNetworks() throws Exception {
         Networks nets = new Networks(tmp, "bthunit0", Cidr.parse("10.213.200.0/24"));
         Network n = new Network("f".repeat(64), "web", "bridge", Cidr.parse("10.213.201.0/24"), "10.213.201.1", "br-web", false, false, false, Map.of(), Map.of(), "");
-        Map<String, Object> c = nets.conflist(n, true);
+        Map<String, Object> c = nets.conflist(n, true, true);
         assertThat(c.get("name")).isEqualTo("berth-ffffffffffff");
         assertThat(Json.write(c)).contains("\"type\":\"bridge\",\"bridge\":\"br-web\",\"isGateway\":true,\"ipMasq\":true,\"hairpinMode\":true")
                 .contains("\"ranges\":[[{\"subnet\":\"10.213.201.0/24\",\"gateway\":\"10.213.201.1\"}]]")
@@ -63,7 +63,8 @@ class CniTest {
                 .contains("{\"type\":\"firewall\",\"backend\":\"iptables\"}")
                 .contains("{\"type\":\"portmap\",\"snat\":true,\"capabilities\":{\"portMappings\":true}}");
         Network internal = new Network("e".repeat(64), "in", "bridge", Cidr.parse("10.213.202.0/24"), "10.213.202.1", "br-in", true, false, false, Map.of(), Map.of(), "");
-        String ic = Json.write(nets.conflist(internal, false));
+        String ic = Json.write(nets.conflist(internal, false, true));
+        assertThat(Json.write(nets.conflist(n, false, false))).doesNotContain("firewall").doesNotContain("portmap");
         assertThat(ic).contains("\"ipMasq\":false").doesNotContain("firewall").doesNotContain("portmap").doesNotContain("0.0.0.0/0");
         // the predefined networks were recorded (and the default bridge is not made by the constructor)
         assertThat(nets.all()).extracting(Network::name).containsExactlyInAnyOrder("bridge", "host", "none");

@@ -369,4 +369,56 @@ class DockerNetworkTest {
                 "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}}");
         assertThat(events.lines().toList()).contains("create evnet", "connect evnet", "disconnect evnet", "destroy evnet");
     }
+
+    /** docker-compose 1.29: its network, aliases and idempotent connect; down removes everything. */
+    @Test
+    void compose_upTalkDown() throws Exception {
+        Path compose = Path.of("/usr/bin/docker-compose");
+        Assumptions.assumeTrue(Files.isExecutable(compose), "docker-compose is not installed at " + compose);
+        Path proj = Files.createDirectories(tmp.resolve("cproj"));
+        Files.writeString(proj.resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  web:
+                    image: busybox
+                    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+                  client:
+                    image: busybox
+                    command: ["sleep", "1000"]
+                networks:
+                  default:
+                    driver_opts:
+                      com.docker.network.bridge.name: bthnet6
+                    ipam:
+                      config:
+                        - subnet: 10.213.6.0/24
+                """);
+        assertThat(compose(proj, "up", "-d")).contains("done");
+        String ip = ok("inspect", "-f", "{{.NetworkSettings.Networks.cproj_default.IPAddress}}", "cproj_web_1");
+        assertThat(ip).startsWith("10.213.6.");
+        String aliases = ok("inspect", "-f", "{{.NetworkSettings.Networks.cproj_default.Aliases}}", "cproj_web_1");
+        assertThat(aliases).contains("web").contains(ok("inspect", "-f", "{{.Id}}", "cproj_web_1").substring(0, 12));
+        assertThat(ok(with(fetch(ip, 80), "exec", "cproj_client_1"))).endsWith("hello from berth");
+        String webId = ok("inspect", "-f", "{{.Id}}", "cproj_web_1"), clientId = ok("inspect", "-f", "{{.Id}}", "cproj_client_1");
+        compose(proj, "down");
+        assertThat(ok("network", "ls", "-q", "--filter", "name=cproj")).isEmpty();
+        assertNothingLeft(webId);
+        assertNothingLeft(clientId);
+        assertThat(Path.of("/sys/class/net/bthnet6")).doesNotExist();
+        assertThat(run("iptables-save")).doesNotContain("10.213.6.");
+    }
+
+    String compose(Path dir, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("/usr/bin/docker-compose", "--no-ansi"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("DOCKER_HOST", "unix://" + docker.socket());
+        pb.environment().put("DOCKER_CONFIG", tmp.resolve("docker-config").toString());
+        pb.environment().put("COMPOSE_PROJECT_NAME", "cproj");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("docker-compose " + String.join(" ", args) + ": " + out).isZero();
+        System.out.println("$ docker-compose " + String.join(" ", args) + "\n" + out);
+        return out;
+    }
 }

@@ -421,4 +421,35 @@ class DockerNetworkTest {
         System.out.println("$ docker-compose " + String.join(" ", args) + "\n" + out);
         return out;
     }
+
+    /**
+     * An attachment whose DEL never ran (a crash between ADD and the removal's DEL): the recorded state is
+     * enough for the next daemon to run DEL. Made real here by re-running ADD from a removed container's record.
+     */
+    @Test
+    void orphanedAttachment_deletedByTheNextDaemon() throws Exception {
+        String id = ok("run", "-d", "--name", "orphan", "-p", "127.0.0.1:" + freePort() + ":80", "busybox", "sleep", "1000");
+        Path record = tmp.resolve("data/network/attachments/" + id);
+        Path saved = Files.createDirectories(tmp.resolve("saved-" + id.substring(0, 12)));
+        try (Stream<Path> s = Files.list(record)) {
+            for (Path f : s.toList()) Files.copy(f, saved.resolve(f.getFileName()));
+        }
+        ok("rm", "-f", "orphan");
+        assertNothingLeft(id);
+        // what a crash would have left: the namespace, the veth, the lease and the rules, and the record
+        Files.createDirectories(record);
+        try (Stream<Path> s = Files.list(saved)) {
+            for (Path f : s.toList()) {
+                var a = dev.berth.oci.json.Json.parseObject(Files.readString(f), f.toString());
+                Path netns = dev.berth.network.NetNs.create(Path.of(a.string("NetNs")));
+                dev.berth.network.Cni.defaults().add(a.object("Conflist").map(), a.object("RuntimeConfig").map(),
+                        new dev.berth.network.Cni.Target(id, netns, a.string("IfName")));
+                Files.copy(f, record.resolve(f.getFileName()));
+            }
+        }
+        assertThat(run("iptables-save")).contains(id);
+        daemon.close();
+        daemon = Daemon.start(docker.socket(), tmp.resolve("data"), tmp.resolve("run"));
+        assertNothingLeft(id);
+    }
 }

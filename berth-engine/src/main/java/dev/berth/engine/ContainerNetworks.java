@@ -66,6 +66,28 @@ public final class ContainerNetworks implements NameResolver {
         }
     }
 
+    /**
+     * DEL for attachments whose container is gone from the store (a removal whose DEL failed, or a crash
+     * between the two): run once when the engine starts.
+     */
+    void sweep() throws IOException {
+        Set<String> known = new java.util.HashSet<>();
+        for (Map<String, Object> c : engine.list(true)) known.add((String) c.get("Id"));
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(attachDir)) {
+            dirs = s.filter(Files::isDirectory).toList();
+        }
+        for (Path d : dirs) {
+            String id = d.getFileName().toString();
+            if (known.contains(id)) continue;
+            try {
+                detach(new LinkedHashMap<>(Map.of("Id", id)));
+            } catch (IOException | RuntimeException e) {
+                System.err.println("berth: warning: " + e.getMessage());
+            }
+        }
+    }
+
     public Networks store() {
         return networks;
     }

@@ -55,6 +55,7 @@ public final class Engine implements AutoCloseable {
         this.volumes = new Volumes(dataRoot);
         this.runtime = ContainerRuntime.defaults(runRoot.resolve("containers"), w -> System.err.println("berth: warning: " + w));
         this.networks = new ContainerNetworks(this, events, dataRoot, runRoot);
+        networks.sweep();
     }
 
     public ContainerNetworks networks() {

@@ -111,14 +111,34 @@ public final class ContainerRoutes {
         m.put("ImageID", c.get("Image"));
         m.put("Command", String.join(" ", cmd));
         m.put("Created", Instant.parse(String.valueOf(c.get("Created"))).getEpochSecond());
-        m.put("Ports", List.of());
+        m.put("Ports", ports((Map<?, ?>) ((Map<?, ?>) c.get("NetworkSettings")).get("Ports")));
         m.put("Labels", config.get("Labels") == null ? Map.of() : config.get("Labels"));
         m.put("State", st.get("Status"));
         m.put("Status", status(st));
         m.put("HostConfig", Json.obj("NetworkMode", host.get("NetworkMode")));
-        m.put("NetworkSettings", Json.obj("Networks", Map.of()));
+        m.put("NetworkSettings", Json.obj("Networks", ((Map<?, ?>) c.get("NetworkSettings")).get("Networks")));
         m.put("Mounts", c.get("Mounts"));
         return m;
+    }
+
+    /** docker ps' Ports: one {IP, PrivatePort, PublicPort, Type} per host binding, {PrivatePort, Type} for an unpublished one. */
+    static List<Object> ports(Map<?, ?> ports) {
+        List<Object> out = new ArrayList<>();
+        if (ports == null) return out;
+        for (var e : ports.entrySet()) {
+            String[] k = String.valueOf(e.getKey()).split("/");
+            int priv = Integer.parseInt(k[0]);
+            String type = k.length > 1 ? k[1] : "tcp";
+            if (!(e.getValue() instanceof List<?> l) || l.isEmpty()) {
+                out.add(Json.obj("PrivatePort", priv, "Type", type));
+                continue;
+            }
+            for (Object b : l) {
+                Map<?, ?> bm = (Map<?, ?>) b;
+                out.add(Json.obj("IP", bm.get("HostIp"), "PrivatePort", priv, "PublicPort", Integer.parseInt(String.valueOf(bm.get("HostPort"))), "Type", type));
+            }
+        }
+        return out;
     }
 
     /**

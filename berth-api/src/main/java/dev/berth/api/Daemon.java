@@ -50,6 +50,7 @@ public final class Daemon implements AutoCloseable {
         ContainerRoutes.register(router, engine);
         ImageRoutes.register(router, engine, builder, dataRoot.resolve("tmp"));
         VolumeRoutes.register(router, engine);
+        NetworkRoutes.register(router, engine);
         StreamRoutes.register(router, engine);
         try {
             return new Daemon(engine, router, socket == null ? null : HttpServer.start(UnixDomainSocketAddress.of(socket), router));

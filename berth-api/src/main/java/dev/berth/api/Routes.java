@@ -24,6 +24,8 @@ final class Routes {
             } catch (EngineException e) {
                 if (e.status() == 304 && !s.committed()) s.empty(304);
                 else throw new ApiException(e.status(), e.getMessage());
+            } catch (dev.berth.network.NetworkException e) {
+                throw new ApiException(e.status(), e.getMessage());
             } catch (ImageNotFoundException e) {
                 throw ApiException.notFound(e.getMessage());
             } catch (IllegalArgumentException e) {

@@ -48,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final HealthMonitor health = new HealthMonitor(this);
     private final ExitWatcher restoredExits;
     private volatile boolean closed;
+    private final ContainerNetworks networks;
 
     public Engine(Path dataRoot, Path runRoot) throws IOException {
         this.root = dataRoot;
@@ -57,6 +58,8 @@ public final class Engine implements AutoCloseable {
         this.store = new StateStore(dataRoot);
         this.volumes = new Volumes(dataRoot);
         this.runtime = ContainerRuntime.defaults(runRoot.resolve("containers"), w -> System.err.println("berth: warning: " + w));
+        this.networks = new ContainerNetworks(this, events, dataRoot, runRoot);
+        networks.sweep();
         this.restoredExits = new ExitWatcher(runtime, (id, e) -> {
             try {
                 exited(id, e.code(), e.finishedAt(), e.oomKilled());
@@ -92,6 +95,10 @@ public final class Engine implements AutoCloseable {
 
     ExitWatcher restoredExits() {
         return restoredExits;
+    }
+
+    public ContainerNetworks networks() {
+        return networks;
     }
 
     public Images images() {
@@ -216,7 +223,7 @@ public final class Engine implements AutoCloseable {
         c.put("HostConfig", hostConfig);
         c.put("Mounts", mounts(hostConfig, config));
         c.put("Config", config);
-        c.put("NetworkSettings", Json.obj("Ports", Map.of(), "Networks", Map.of()));
+        c.put("NetworkSettings", networks.settingsForCreate(hostConfig, body, config));
         boolean generated = name == null || name.isEmpty();
         boolean stored = store.insert(id, cname, Json.write(c));
         for (int attempt = 1; !stored && generated && attempt < 20; attempt++) {
@@ -352,6 +359,7 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(bundle);
             Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
             Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
+            networks.attach(c, spec, dir);
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
                 if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
@@ -380,6 +388,7 @@ public final class Engine implements AutoCloseable {
                 }
                 runtime.start(id);
             } catch (RuntimeException e) {
+                networks.detach(c);
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
                 st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
@@ -461,6 +470,11 @@ public final class Engine implements AutoCloseable {
                 startedAt = null;
             }
             restart = restarts.onExit(c, code, startedAt, finishedAt);
+            try {
+                networks.detach(c);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("berth: warning: " + e.getMessage());
+            }
             save(c);
             try {
                 runtime.delete(id, true);
@@ -601,6 +615,11 @@ public final class Engine implements AutoCloseable {
             }
         }
         synchronized (lock(id)) {
+            try {
+                networks.detach(c); // again: after a crash the exit was never recorded
+            } catch (IOException | RuntimeException e) {
+                System.err.println("berth: warning: " + e.getMessage());
+            }
             discard(id);
         }
         restarts.forget(id);
@@ -729,7 +748,7 @@ public final class Engine implements AutoCloseable {
                 "blkio_stats", Json.obj("io_service_bytes_recursive", s == null ? List.of() : List.of(
                         Json.obj("major", 0, "minor", 0, "op", "read", "value", s.ioReadBytes()),
                         Json.obj("major", 0, "minor", 0, "op", "write", "value", s.ioWriteBytes()))),
-                "networks", Map.of());
+                "networks", networks.stats(c));
     }
 
     /** Nanoseconds of CPU time the host has spent (all CPUs), from /proc/stat, as docker's system_cpu_usage. */

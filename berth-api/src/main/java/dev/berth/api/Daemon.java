@@ -26,9 +26,11 @@ public final class Daemon implements AutoCloseable {
     private final Engine engine;
     private final Router router;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    private final EmbeddedDns dns;
 
-    private Daemon(Engine engine, Router router, HttpServer server) {
+    private Daemon(Engine engine, EmbeddedDns dns, Router router, HttpServer server) {
         this.engine = engine;
+        this.dns = dns;
         this.router = router;
         if (server != null) servers.add(server);
     }
@@ -37,9 +39,13 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Path socket, Path dataRoot, Path runRoot) throws IOException {
         if (socket != null) Files.createDirectories(socket.getParent());
         Engine engine = new Engine(dataRoot, runRoot);
+        EmbeddedDns dns = null;
         try {
             engine.restore(); // containers left by a previous daemon (live restore)
+            dns = new EmbeddedDns();
+            engine.networks().setNameService(dns); // names on user-defined networks
         } catch (IOException | RuntimeException e) {
+            if (dns != null) dns.close();
             engine.close();
             throw e;
         }
@@ -53,8 +59,9 @@ public final class Daemon implements AutoCloseable {
         NetworkRoutes.register(router, engine);
         StreamRoutes.register(router, engine);
         try {
-            return new Daemon(engine, router, socket == null ? null : HttpServer.start(UnixDomainSocketAddress.of(socket), router));
+            return new Daemon(engine, dns, router, socket == null ? null : HttpServer.start(UnixDomainSocketAddress.of(socket), router));
         } catch (IOException | RuntimeException e) {
+            dns.close();
             engine.close();
             throw e;
         }
@@ -112,6 +119,7 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() throws IOException {
         for (HttpServer s : servers) s.close();
+        dns.close();
         engine.close();
     }
 }

@@ -57,7 +57,7 @@ class CniTest {
         Network n = new Network("f".repeat(64), "web", "bridge", Cidr.parse("10.213.201.0/24"), "10.213.201.1", "br-web", false, false, false, Map.of(), Map.of(), "");
         Map<String, Object> c = nets.conflist(n, true, true);
         assertThat(c.get("name")).isEqualTo("berth-ffffffffffff");
-        assertThat(Json.write(c)).contains("\"type\":\"bridge\",\"bridge\":\"br-web\",\"isGateway\":true,\"ipMasq\":true,\"hairpinMode\":true")
+        assertThat(Json.write(c)).contains("\"type\":\"bridge\",\"bridge\":\"br-web\",\"isGateway\":true,\"ipMasq\":false,\"hairpinMode\":true")
                 .contains("\"ranges\":[[{\"subnet\":\"10.213.201.0/24\",\"gateway\":\"10.213.201.1\"}]]")
                 .contains("\"dataDir\":\"" + tmp.resolve("ipam") + "\"")
                 .contains("{\"type\":\"firewall\",\"backend\":\"iptables\"}")

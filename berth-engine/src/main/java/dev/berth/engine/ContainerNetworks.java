@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -252,12 +253,21 @@ public final class ContainerNetworks implements NameResolver {
 
     // ------------------------------------------------------------------ start, exit
 
+    /** What {@link #attach} left running: the CNI ADDs, which must be done before the container's process runs. */
+    interface Attaching {
+        Attaching DONE = () -> { };
+
+        /** Waits for the attachments; their failure (already undone) is thrown here. */
+        void await() throws IOException;
+    }
+
     /**
-     * Before the container's process is made: its namespace, attachments, ports and files, recorded in the
-     * document (the caller saves it) and the spec made to join the namespace. All or nothing.
+     * Before the container's process is made: its namespace and the spec made to join it now; the attachments
+     * (CNI ADD per network), ports and files then go on while the runtime creates the process, recorded in the
+     * document (the caller awaits, then saves it). All or nothing.
      */
     @SuppressWarnings("unchecked")
-    void attach(Map<String, Object> c, Map<String, Object> spec, Path containerDir) throws IOException {
+    Attaching attach(Map<String, Object> c, Map<String, Object> spec, Path containerDir) throws IOException {
         String id = (String) c.get("Id");
         String mode = mode(c);
         Map<String, Object> linux = (Map<String, Object>) spec.get("linux");
@@ -265,7 +275,7 @@ public final class ContainerNetworks implements NameResolver {
         ns.removeIf(x -> "network".equals(((Map<?, ?>) x).get("type")));
         if (mode.equals("host")) {
             linux.put("namespaces", ns);
-            return;
+            return Attaching.DONE;
         }
         if (mode.startsWith("container:")) {
             Map<String, Object> other = engine.find(mode.substring("container:".length()));
@@ -279,14 +289,45 @@ public final class ContainerNetworks implements NameResolver {
                 Path from = Path.of(String.valueOf(other.get(f.equals("hosts") ? "HostsPath" : "ResolvConfPath")));
                 if (Files.exists(from)) Files.writeString(containerDir.resolve(f), Files.readString(from));
             }
-            return;
+            return Attaching.DONE;
         }
         Path file = netns(id);
         detach(c); // leftovers of a run that was not cleaned up
         try {
             call(() -> NetNs.create(file));
-            settings(c).put("SandboxKey", file.toString());
-            settings(c).put("SandboxID", id);
+        } catch (IOException | RuntimeException e) {
+            NetNs.remove(file);
+            throw e;
+        }
+        settings(c).put("SandboxKey", file.toString());
+        settings(c).put("SandboxID", id);
+        ns.add(Json.obj("type", "network", "path", file.toString()));
+        linux.put("namespaces", ns);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofVirtual().name("berth-net-" + id.substring(0, 12)).start(() -> {
+            try {
+                connectAll(c, containerDir);
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return () -> {
+            try {
+                done.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof IOException io) throw io;
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IOException(e.getCause());
+            }
+        };
+    }
+
+    /** The CNI ADDs of a container's networks, its ports and its hosts files; undone on failure. */
+    @SuppressWarnings("unchecked")
+    private void connectAll(Map<String, Object> c, Path containerDir) throws IOException {
+        String id = (String) c.get("Id");
+        try {
             Map<String, Object> host = (Map<String, Object>) c.get("HostConfig");
             List<Ports.Mapping> requested = call(() -> Ports.requested((Map<?, ?>) host.get("PortBindings"),
                     Boolean.TRUE.equals(host.get("PublishAllPorts")), exposed((Map<String, Object>) c.get("Config"))));
@@ -316,8 +357,6 @@ public final class ContainerNetworks implements NameResolver {
             }
             throw e;
         }
-        ns.add(Json.obj("type", "network", "path", file.toString()));
-        linux.put("namespaces", ns);
     }
 
     /** CNI ADD of one network; the attachment file first, so a crash in between still gets its DEL. */

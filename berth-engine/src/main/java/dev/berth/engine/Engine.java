@@ -359,7 +359,7 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(bundle);
             Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
             Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
-            networks.attach(c, spec, dir);
+            ContainerNetworks.Attaching attaching = networks.attach(c, spec, dir);
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
                 if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
@@ -386,9 +386,22 @@ public final class Engine implements AutoCloseable {
                         }
                     }
                 }
+                attaching.await(); // the network is ready before the process runs
                 runtime.start(id);
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException failure) {
+                Exception e = failure;
+                try {
+                    attaching.await();
+                } catch (IOException | RuntimeException network) {
+                    e = network; // undone already; the cause of the runtime's failure too (its namespace is gone)
+                }
+                try {
+                    runtime.delete(id, true);
+                } catch (IOException | RuntimeException ignored) {
+                    // not created
+                }
                 networks.detach(c);
+                if (e instanceof EngineException refused) throw refused; // the network's refusal (a port in use)
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
                 st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
@@ -470,18 +483,28 @@ public final class Engine implements AutoCloseable {
                 startedAt = null;
             }
             restart = restarts.onExit(c, code, startedAt, finishedAt);
-            try {
-                networks.detach(c);
-            } catch (IOException | RuntimeException e) {
-                System.err.println("berth: warning: " + e.getMessage());
-            }
             save(c);
+            // the network's teardown (CNI DEL, ~25 ms of plugin runs) alongside the runtime's and the rootfs'
+            Map<String, Object> doc = c;
+            Thread teardown = Thread.ofVirtual().start(() -> {
+                try {
+                    networks.detach(doc);
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("berth: warning: " + e.getMessage());
+                }
+            });
             try {
                 runtime.delete(id, true);
             } catch (RuntimeException | IOException ignored) {
                 // already gone
             }
             Snapshots.unmount(snapshots.mergedDir(id));
+            try {
+                teardown.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            save(c);
             autoRemove = !restart && Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"));
         }
         event(c, "die", Map.of("exitCode", Integer.toString(code)));

@@ -71,7 +71,11 @@ public final class Engine implements AutoCloseable {
         return events;
     }
 
-    private void event(Map<String, Object> c, String action, Map<String, String> extra) {
+    ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    void event(Map<String, Object> c, String action, Map<String, String> extra) {
         Map<String, String> attrs = new LinkedHashMap<>();
         Object labels = ((Map<?, ?>) c.get("Config")).get("Labels");
         if (labels instanceof Map<?, ?> l) l.forEach((k, v) -> attrs.put(String.valueOf(k), String.valueOf(v)));
@@ -98,7 +102,7 @@ public final class Engine implements AutoCloseable {
         return io().resolve(id.substring(0, 16) + ".ctl");
     }
 
-    private Object lock(String id) {
+    Object lock(String id) {
         return locks.computeIfAbsent(id, k -> new Object());
     }
 
@@ -129,7 +133,7 @@ public final class Engine implements AutoCloseable {
         return (Map<String, Object>) c.get("State");
     }
 
-    private void save(Map<String, Object> c) throws IOException {
+    void save(Map<String, Object> c) throws IOException {
         store.update((String) c.get("Id"), (String) c.get("Name"), Json.write(c));
     }
 
@@ -151,6 +155,8 @@ public final class Engine implements AutoCloseable {
         JsonObject host = body.object("HostConfig");
         Map<String, Object> hostConfig = host == null ? new LinkedHashMap<>() : new LinkedHashMap<>(host.map());
         hostConfig.putIfAbsent("NetworkMode", "default");
+        ResourceLimits.validate(Json.parseObject(Json.write(hostConfig), "HostConfig"));
+        ResourceLimits.defaults(hostConfig);
         hostConfig.put("LogConfig", Json.obj("Type", "json-file", "Config", Map.of()));
         String now = Instant.now().toString();
         Map<String, Object> c = new LinkedHashMap<>();
@@ -218,6 +224,7 @@ public final class Engine implements AutoCloseable {
     private List<Object> mounts(Map<String, Object> hostConfig, Map<String, Object> config) throws IOException {
         List<Object> out = new ArrayList<>();
         java.util.Set<String> covered = new java.util.HashSet<>();
+        MountSpecs.add(hostConfig, volumes, out, covered); // --mount
         Object binds = hostConfig.get("Binds");
         if (binds instanceof List<?> l) {
             for (Object b : l) {
@@ -346,7 +353,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static boolean isMounted(Path p) throws IOException {
+    static boolean isMounted(Path p) throws IOException {
         String s = p.toString();
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.split(" ")[4].equals(s));
     }

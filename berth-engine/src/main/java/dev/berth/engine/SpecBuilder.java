@@ -101,10 +101,18 @@ final class SpecBuilder {
         }
         for (Object o : containerMounts) {
             Map<?, ?> m = (Map<?, ?>) o;
+            if ("tmpfs".equals(m.get("Type"))) { // --mount type=tmpfs: its size and mode are kept in Mode
+                List<String> opts = new ArrayList<>(List.of("nosuid", "nodev", "noexec", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro"));
+                String mode = String.valueOf(m.get("Mode"));
+                if (!mode.isEmpty()) opts.addAll(List.of(mode.split(",")));
+                mounts.add(Json.obj("destination", m.get("Destination"), "type", "tmpfs", "source", "tmpfs", "options", opts));
+                continue;
+            }
             Path source = Path.of(String.valueOf(m.get("Source")));
             if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
-            mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(),
-                    "options", List.of("rbind", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro")));
+            List<String> opts = new ArrayList<>(List.of("rbind", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro"));
+            if (m.get("Propagation") instanceof String p && !p.isEmpty()) opts.add(p);
+            mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(), "options", opts));
         }
         JsonObject tmpfs = host.object("Tmpfs");
         if (tmpfs != null) {
@@ -140,24 +148,7 @@ final class SpecBuilder {
     }
 
     private static Map<String, Object> resources(JsonObject host, boolean privileged) {
-        Map<String, Object> r = Json.obj();
-        long memory = host.longValue("Memory", 0), swap = host.longValue("MemorySwap", 0);
-        if (memory > 0) {
-            // docker: MemorySwap 0 means twice the memory; -1 unlimited
-            r.put("memory", Json.obj("limit", memory, "swap", swap == 0 ? memory * 2 : swap));
-        }
-        long nano = host.longValue("NanoCpus", 0), shares = host.longValue("CpuShares", 0);
-        String cpuset = host.string("CpusetCpus", "");
-        Map<String, Object> cpu = Json.obj();
-        if (nano > 0) {
-            cpu.put("period", 100_000L);
-            cpu.put("quota", nano * 100_000L / 1_000_000_000L);
-        }
-        if (shares > 0) cpu.put("shares", shares);
-        if (!cpuset.isEmpty()) cpu.put("cpus", cpuset);
-        if (!cpu.isEmpty()) r.put("cpu", cpu);
-        long pids = host.longValue("PidsLimit", 0);
-        if (pids > 0) r.put("pids", Json.obj("limit", pids));
+        Map<String, Object> r = ResourceLimits.spec(host);
         r.put("devices", privileged ? List.of(Json.obj("allow", true, "access", "rwm")) : List.of(Json.obj("allow", false, "access", "rwm")));
         return r;
     }
@@ -165,7 +156,9 @@ final class SpecBuilder {
     private static Object seccomp(List<String> secOpts) throws IOException {
         for (String o : secOpts) {
             if (o.startsWith("seccomp=") || o.startsWith("seccomp:")) {
-                Path file = Path.of(o.substring(8));
+                String v = o.substring(8);
+                if (v.trim().startsWith("{")) return Json.parse(v, "security-opt seccomp"); // the CLI sends the file's content
+                Path file = Path.of(v);
                 return Json.parse(Files.readString(file), file.toString());
             }
         }

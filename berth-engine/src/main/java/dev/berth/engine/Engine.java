@@ -334,6 +334,8 @@ public final class Engine implements AutoCloseable {
                 }
                 runtime.start(id);
             } catch (RuntimeException e) {
+                List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id); // their streams end
+                if (waiting != null) waiting.forEach(f -> f.completeExceptionally(e));
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
                 st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
@@ -754,9 +756,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static List<String> allCaps() {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
-        return all;
+        return SpecBuilder.all();
     }
 
     // ------------------------------------------------------------------ inspect, list

@@ -127,23 +127,61 @@ final class SpecBuilder {
         return spec;
     }
 
+    /**
+     * docker's rules (TweakCapabilities): --cap-add ALL is every capability less the drops; --cap-drop ALL starts
+     * from none; otherwise the defaults less the drops; then the adds. An unknown name is a 400.
+     */
     private static List<String> capabilities(JsonObject host, boolean privileged) {
         if (privileged) return all();
-        Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPS);
-        for (String a : host.strings("CapAdd")) {
-            if (a.equalsIgnoreCase("ALL")) caps.addAll(all());
-            else caps.add(a.toUpperCase().startsWith("CAP_") ? a.toUpperCase() : "CAP_" + a.toUpperCase());
+        Set<String> add = capNames(host.strings("CapAdd")), drop = capNames(host.strings("CapDrop"));
+        Set<String> caps = new LinkedHashSet<>();
+        if (add.contains("ALL")) {
+            caps.addAll(all());
+            caps.removeAll(drop);
+            return List.copyOf(caps);
         }
-        for (String d : host.strings("CapDrop")) {
-            if (d.equalsIgnoreCase("ALL")) caps.clear();
-            else caps.remove(d.toUpperCase().startsWith("CAP_") ? d.toUpperCase() : "CAP_" + d.toUpperCase());
+        if (!drop.contains("ALL")) {
+            caps.addAll(DEFAULT_CAPS);
+            caps.removeAll(drop);
         }
+        caps.addAll(add);
         return List.copyOf(caps);
     }
 
-    private static List<String> all() {
+    private static Set<String> capNames(List<String> names) {
+        Set<String> out = new LinkedHashSet<>();
+        List<String> known = new ArrayList<>();
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) known.add(dev.berth.runtime.plan.Capabilities.name(i));
+        for (String n : names) {
+            String c = n.toUpperCase();
+            if (c.equals("ALL")) {
+                out.add(c);
+                continue;
+            }
+            if (!c.startsWith("CAP_")) c = "CAP_" + c;
+            if (!known.contains(c)) throw new EngineException(400, "unknown capability: \"" + c + "\"");
+            out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * Every capability the daemon itself may hold (its bounding set), as docker gives --privileged: in a
+     * container or under a systemd unit that dropped some, asking for more fails capset.
+     */
+    static List<String> all() {
+        long bounding = -1;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("CapBnd:")) bounding = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // all of them
+        }
         List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) {
+            if ((bounding & (1L << i)) != 0) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        }
         return all;
     }
 

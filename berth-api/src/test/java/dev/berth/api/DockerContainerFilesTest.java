@@ -87,6 +87,24 @@ class DockerContainerFilesTest {
         var missingDir = docker.run("cp", in.resolve("hello.txt").toString(), "files:/no/such/dir/");
         assertThat(missingDir.exit()).isEqualTo(1);
 
+        // a file over a directory is refused (noOverwriteDirNonDir); symlinks are copied as links, or followed with -L
+        ok("exec", "files", "mkdir", "/tmp/adir");
+        Path clash = Files.createDirectories(tmp.resolve("clash"));
+        Files.writeString(clash.resolve("adir"), "file\n");
+        var over = docker.run("cp", clash.resolve("adir").toString(), "files:/tmp/");
+        assertThat(over.exit()).isEqualTo(1);
+        assertThat(over.stderr()).contains("cannot overwrite directory \"/tmp/adir\" with non-directory");
+        ok("exec", "files", "ln", "-s", "/etc/passwd", "/tmp/pw");
+        ok("cp", "files:/tmp/pw", out.resolve("pw-link").toString());
+        assertThat(Files.readSymbolicLink(out.resolve("pw-link")).toString()).isEqualTo("/etc/passwd");
+        ok("cp", "-L", "files:/tmp/pw", out.resolve("pw-file").toString());
+        assertThat(Files.readString(out.resolve("pw-file"))).startsWith("root:x:0:0");
+
+        // commit of a running container (paused while its layer is written)
+        ok("commit", "files", "snap:1");
+        assertThat(ok("run", "--rm", "snap:1", "cat", "/tmp/hello.txt", "/newdir/sub/deep.txt")).isEqualTo("hi there\ndeep\n");
+        assertThat(ok("inspect", "-f", "{{.State.Status}}", "files").trim()).isEqualTo("running");
+
         // under a volume: the file lands in the volume
         ok("cp", in.resolve("hello.txt").toString(), "files:/data/");
         String mountpoint = ok("volume", "inspect", "-f", "{{.Mountpoint}}", "cpvol").trim();
@@ -113,6 +131,12 @@ class DockerContainerFilesTest {
         assertThat(ok("exec", "files", "cat", "/tmp/later.txt")).isEqualTo("later\n");
         ok("rm", "-f", "-v", "files");
         ok("volume", "rm", "cpvol");
+
+        ok("create", "--name", "readonly", "--read-only", "busybox");
+        var ro = docker.run("cp", in.resolve("hello.txt").toString(), "readonly:/tmp/");
+        assertThat(ro.exit()).isEqualTo(1);
+        assertThat(ro.stderr()).contains("container rootfs is marked read-only");
+        ok("rm", "readonly");
     }
 
     @Test

@@ -202,23 +202,23 @@ public final class ContainerFiles {
             long[] owner = null;
             String user = String.valueOf(((Map<?, ?>) c.get("Config")).get("User") == null ? "" : ((Map<?, ?>) c.get("Config")).get("User"));
             if (copyUIDGID && !user.isEmpty()) owner = Users.resolve(rootfs, user);
-            extract(tar, r.host(), noOverwriteDirNonDir, owner);
+            extract(tar, r.host(), r.containerPath(), noOverwriteDirNonDir, owner);
             return null;
         });
     }
 
     /** Reads the tar through a checking filter (dir/non-dir, owner) into the layer applier, FLAT mode. */
-    private static void extract(InputStream tar, Path dir, boolean noOverwriteDirNonDir, long[] owner) throws IOException {
+    private static void extract(InputStream tar, Path dir, String containerDir, boolean noOverwriteDirNonDir, long[] owner) throws IOException {
         PipedInputStream in = new PipedInputStream(1 << 16);
         PipedOutputStream pipe = new PipedOutputStream(in);
         CompletableFuture<Void> filter = new CompletableFuture<>();
         Thread.ofVirtual().name("berth-cp-filter").start(() -> {
             try (OutputStream out = new BufferedOutputStream(pipe, 1 << 16)) {
-                TarReader reader = new TarReader(tar, Limits.DEFAULT);
+                TarReader reader = new TarReader(dev.berth.image.Compression.open(tar), Limits.DEFAULT); // plain, gzip or zstd
                 TarWriter writer = new TarWriter(out);
                 byte[] buf = new byte[1 << 16];
                 for (TarEntry e; (e = reader.next()) != null; ) {
-                    if (noOverwriteDirNonDir) checkOverwrite(dir, e);
+                    if (noOverwriteDirNonDir) checkOverwrite(dir, containerDir, e);
                     if (owner != null) e = e.withOwner(owner[0], owner[1]);
                     writer.add(e);
                     if (e.type() == TarEntry.Type.FILE) {
@@ -259,7 +259,7 @@ public final class ContainerFiles {
         }
     }
 
-    private static void checkOverwrite(Path dir, TarEntry e) throws IOException {
+    private static void checkOverwrite(Path dir, String containerDir, TarEntry e) throws IOException {
         String name = e.name().replaceAll("^/+", "").replaceAll("/+$", "");
         if (name.isEmpty() || name.equals(".") || name.contains("..")) return; // the applier checks these
         Path p = dir.resolve(name);
@@ -269,11 +269,12 @@ public final class ContainerFiles {
         } catch (IOException none) {
             return;
         }
+        String shown = (containerDir.equals("/") ? "" : containerDir) + "/" + name;
         if (a.isDirectory() && !e.isDir()) {
-            throw new EngineException(400, "cannot overwrite directory \"/" + name + "\" with non-directory \"" + e.name() + "\"");
+            throw new EngineException(400, "cannot overwrite directory \"" + shown + "\" with non-directory \"" + e.name() + "\"");
         }
         if (!a.isDirectory() && e.isDir()) {
-            throw new EngineException(400, "cannot overwrite non-directory \"/" + name + "\" with directory \"" + e.name() + "\"");
+            throw new EngineException(400, "cannot overwrite non-directory \"" + shown + "\" with directory \"" + e.name() + "\"");
         }
     }
 

@@ -132,6 +132,13 @@ class DockerContainerFilesTest {
         ok("rm", "-f", "-v", "files");
         ok("volume", "rm", "cpvol");
 
+        // a tmpfs mount has no host source: the copy goes to the rootfs below it, never to a relative host path
+        ok("run", "-d", "--name", "withtmpfs", "--mount", "type=tmpfs,dst=/t", "busybox", "sleep", "1000"); // /t made at start
+        ok("cp", in.resolve(name).toString(), "withtmpfs:/t/");
+        assertThat(Path.of(name)).doesNotExist();
+        assertThat(Path.of(System.getProperty("user.dir"), name)).doesNotExist();
+        ok("rm", "-f", "withtmpfs");
+
         ok("create", "--name", "readonly", "--read-only", "busybox");
         var ro = docker.run("cp", in.resolve("hello.txt").toString(), "readonly:/tmp/");
         assertThat(ro.exit()).isEqualTo(1);
@@ -190,10 +197,24 @@ class DockerContainerFilesTest {
         ok("rm", "-f", "upd");
     }
 
-    /** A file of the container's cgroup on this host (v1 hierarchy, or the v2 tree). */
+    /**
+     * A limit of the container's cgroup on this host, in v1's terms: read from the v1 hierarchy, or from the v2
+     * tree translated (memory.max, cpu.max's quota, cpu.weight back to shares as runc maps them).
+     */
     private static String cgroup(String id, String controller, String file) throws Exception {
         Path v1 = Path.of("/sys/fs/cgroup", controller, "berth", id, file);
-        return Files.readString(Files.exists(v1) ? v1 : Path.of("/sys/fs/cgroup/berth", id, file)).trim();
+        if (Files.exists(v1)) return Files.readString(v1).trim();
+        Path v2 = Path.of("/sys/fs/cgroup/berth", id);
+        return switch (file) {
+            case "memory.limit_in_bytes" -> Files.readString(v2.resolve("memory.max")).trim();
+            case "cpu.cfs_quota_us" -> Files.readString(v2.resolve("cpu.max")).trim().split(" ")[0];
+            case "cpu.shares" -> { // weight = 1 + (shares - 2) * 9999 / 262142: report the shares that give it
+                long w = Long.parseLong(Files.readString(v2.resolve("cpu.weight")).trim());
+                for (long shares : List.of(256L, 512L)) if (1 + (shares - 2) * 9999 / 262142 == w) yield Long.toString(shares);
+                yield "weight " + w;
+            }
+            default -> Files.readString(v2.resolve(file)).trim();
+        };
     }
 
     @Test

@@ -99,6 +99,7 @@ public final class ContainerFiles {
         Map<?, ?> best = null;
         for (Object o : (List<?>) c.getOrDefault("Mounts", List.of())) {
             Map<?, ?> m = (Map<?, ?>) o;
+            if (!(m.get("Source") instanceof String src) || !src.startsWith("/")) continue; // tmpfs: only the container sees it
             String d = String.valueOf(m.get("Destination")).replaceAll("/+$", "");
             if ((full.equals(d) || full.startsWith(d + "/")) && (best == null || d.length() > String.valueOf(best.get("Destination")).length())) best = m;
         }
@@ -190,8 +191,8 @@ public final class ContainerFiles {
             Resolved r = resolve(rootfs, c, path);
             BasicFileAttributes a;
             try {
-                a = Files.readAttributes(r.host(), BasicFileAttributes.class); // the destination itself may be a link to a dir
-                if (Files.isSymbolicLink(r.host())) r = resolve(rootfs, c, path + "/");
+                if (Files.isSymbolicLink(r.host())) r = resolve(rootfs, c, path + "/"); // a link to a directory: followed inside
+                a = Files.readAttributes(r.host(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
                 throw notFound(path, ref);
             }

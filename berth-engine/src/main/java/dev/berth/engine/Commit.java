@@ -50,8 +50,8 @@ public final class Commit {
         } else if (o.tag() != null && !o.tag().isEmpty()) {
             throw new EngineException(400, "tag without a repository: " + o.tag());
         }
-        ImageConfig.Run run = applyChanges(runOf(c, o.config()), o.changes());
         Image base = engine.images().load(baseManifest(c));
+        ImageConfig.Run run = applyChanges(runOf(c, o.config(), base.config().config()), o.changes());
         Map<?, ?> st = (Map<?, ?>) c.get("State");
         boolean pause = o.pause() && Boolean.TRUE.equals(st.get("Running")) && !Boolean.TRUE.equals(st.get("Paused"));
         if (pause) engine.runtime().pause(id);
@@ -84,8 +84,11 @@ public final class Commit {
         return engine.images().get(String.valueOf(c.get("Image"))).target();
     }
 
-    /** The container's Config as image defaults, with the fields the request's Config sets over it. */
-    private static ImageConfig.Run runOf(Map<String, Object> c, JsonObject body) {
+    /**
+     * The container's Config as image defaults, with the fields the request's Config sets over it; the image's
+     * healthcheck and shell, which the container's Config does not carry, are kept.
+     */
+    private static ImageConfig.Run runOf(Map<String, Object> c, JsonObject body, ImageConfig.Run image) {
         JsonObject cc = Json.parseObject(Json.write(c.get("Config")), "Config");
         JsonObject b = body == null ? Json.parseObject("{}", "config") : body;
         String user = b.string("User", "").isEmpty() ? cc.string("User", "") : b.string("User", "");
@@ -100,8 +103,8 @@ public final class Commit {
         Map<String, String> labels = new LinkedHashMap<>(cc.stringMap("Labels"));
         labels.putAll(b.stringMap("Labels"));
         String stop = b.string("StopSignal", cc.string("StopSignal", null));
-        return new ImageConfig.Run(user.isEmpty() ? null : user, env, ep, cmd, wd.isEmpty() ? null : wd, ports, vols, labels, stop, null,
-                List.of(), null, false);
+        return new ImageConfig.Run(user.isEmpty() ? null : user, env, ep, cmd, wd.isEmpty() ? null : wd, ports, vols, labels, stop,
+                image.healthcheck(), List.of(), image.shell(), false);
     }
 
     private static List<String> keys(JsonObject o, String key) {
@@ -128,6 +131,7 @@ public final class Commit {
         List<String> env = new ArrayList<>(r.env()), ep = r.entrypoint(), cmd = r.cmd(), ports = new ArrayList<>(r.exposedPorts()),
                 vols = new ArrayList<>(r.volumes());
         Map<String, String> labels = new LinkedHashMap<>(r.labels());
+        List<String> onBuild = new ArrayList<>(r.onBuild());
         List<String> shell = r.shell() != null ? r.shell() : DEFAULT_SHELL;
         for (Instruction in : ins) {
             switch (in) {
@@ -149,10 +153,11 @@ public final class Commit {
                 case Instruction.User x -> user = x.user();
                 case Instruction.Workdir x -> wd = x.path().startsWith("/") || wd == null ? x.path() : wd.replaceAll("/+$", "") + "/" + x.path();
                 case Instruction.StopSignal x -> stop = x.signal();
+                case Instruction.OnBuild x -> onBuild.add(x.expression());
                 default -> throw new EngineException(400, "invalid --change: " + in.keyword() + " cannot be used with commit"
                         + " (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)");
             }
         }
-        return new ImageConfig.Run(user, env, ep, cmd, wd, ports, vols, labels, stop, r.healthcheck(), r.onBuild(), r.shell(), r.argsEscaped());
+        return new ImageConfig.Run(user, env, ep, cmd, wd, ports, vols, labels, stop, r.healthcheck(), onBuild, r.shell(), r.argsEscaped());
     }
 }

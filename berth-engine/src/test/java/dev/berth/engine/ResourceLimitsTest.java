@@ -50,7 +50,7 @@ class ResourceLimitsTest {
         var base = new ImageConfig.Run(null, List.of("PATH=/bin", "A=1"), null, List.of("sh"), "/work", List.of(), List.of(), Map.of("x", "1"),
                 null, null, List.of(), null, false);
         var r = Commit.applyChanges(base, List.of("CMD echo hi", "ENV A=2 B=3", "EXPOSE 80", "LABEL y=2", "USER nobody", "WORKDIR sub",
-                "VOLUME /data", "ENTRYPOINT [\"/bin/env\"]"));
+                "VOLUME /data", "ENTRYPOINT [\"/bin/env\"]", "ONBUILD RUN make"));
         assertThat(r.cmd()).containsExactly("/bin/sh", "-c", "echo hi");
         assertThat(r.entrypoint()).containsExactly("/bin/env");
         assertThat(r.env()).containsExactly("PATH=/bin", "A=2", "B=3");
@@ -59,6 +59,7 @@ class ResourceLimitsTest {
         assertThat(r.user()).isEqualTo("nobody");
         assertThat(r.workingDir()).isEqualTo("/work/sub");
         assertThat(r.volumes()).containsExactly("/data");
+        assertThat(r.onBuild()).containsExactly("RUN make");
         assertThatThrownBy(() -> Commit.applyChanges(base, List.of("RUN true"))).hasMessageContaining("RUN cannot be used with commit");
         assertThatThrownBy(() -> Commit.applyChanges(base, List.of("FROBNICATE x"))).hasMessageContaining("invalid --change");
     }

@@ -180,6 +180,9 @@ class DockerContainerFilesTest {
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.stderr()).contains("RUN cannot be used with commit");
         ok("rm", "changed");
+        ok("run", "-d", "--name", "quiet", "busybox", "sleep", "1000");
+        assertThat(ok("diff", "quiet")).as("the runtime's mount points are no change").isEmpty();
+        ok("rm", "-f", "quiet");
     }
 
     @Test

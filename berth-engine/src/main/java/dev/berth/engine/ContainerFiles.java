@@ -296,11 +296,13 @@ public final class ContainerFiles {
         return out;
     }
 
-    private static void walkChanges(Path dir, String rel, List<Path> lowers, boolean underOpaque, List<Map<String, Object>> out) throws IOException {
+    /** Adds the changes below {@code dir}; returns how many runtime mount points it hid there. */
+    private static int walkChanges(Path dir, String rel, List<Path> lowers, boolean underOpaque, List<Map<String, Object>> out) throws IOException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) children.add(p);
         }
+        int hidden = 0;
         for (Path p : children) {
             String path = rel + "/" + p.getFileName();
             Map<String, Object> a = Files.readAttributes(p, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
@@ -312,12 +314,21 @@ public final class ContainerFiles {
                 continue;
             }
             boolean isDir = fmt == Sys.S_IFDIR;
-            boolean opaque = isDir && isOpaque(p);
-            if (!(MOUNT_POINTS.contains(path) && !below && (isDir ? isEmpty(p) : Files.size(p) == 0))) {
-                out.add(Json.obj("Path", path, "Kind", below ? 0 : 1));
+            if (MOUNT_POINTS.contains(path) && !below && (isDir ? isEmpty(p) : Files.size(p) == 0)) {
+                hidden++;
+                continue;
             }
-            if (isDir) walkChanges(p, path, lowers, underOpaque || opaque || !below, out);
+            if (!isDir) {
+                out.add(Json.obj("Path", path, "Kind", below ? 0 : 1));
+                continue;
+            }
+            List<Map<String, Object>> inner = new ArrayList<>();
+            int hiddenInside = walkChanges(p, path, lowers, underOpaque || isOpaque(p) || !below, inner);
+            // a directory copied up only because the runtime made its mount points in it (/etc) is no change
+            if (!(below && inner.isEmpty() && hiddenInside > 0)) out.add(Json.obj("Path", path, "Kind", below ? 0 : 1));
+            out.addAll(inner);
         }
+        return hidden;
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

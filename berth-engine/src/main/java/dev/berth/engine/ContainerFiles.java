@@ -57,15 +57,39 @@ public final class ContainerFiles {
         T run(Path rootfs, Map<String, Object> c) throws IOException;
     }
 
-    /** Runs {@code a} with the container's merged rootfs mounted; a stopped container's is mounted for the call. */
+    /**
+     * Runs {@code a} with the container's merged rootfs mounted, under the container's lock: a stopped
+     * container's is mounted for the call; a running one is frozen meanwhile, so its processes cannot swap a
+     * directory for a symlink between the path's resolution and its use (CVE-2018-15664's race).
+     */
     private <T> T withRootfs(String ref, RootfsAction<T> a) throws IOException {
         Map<String, Object> c = engine.find(ref);
         String id = (String) c.get("Id");
         Path merged = engine.snapshots().mergedDir(id);
-        if (Engine.isMounted(merged)) return a.run(merged, c);
         synchronized (engine.lock(id)) {
             c = engine.find(id);
-            if (Engine.isMounted(merged)) return a.run(merged, c); // started meanwhile
+            if (Engine.isMounted(merged)) {
+                Map<?, ?> st = (Map<?, ?>) c.get("State");
+                boolean freeze = Boolean.TRUE.equals(st.get("Running")) && !Boolean.TRUE.equals(st.get("Paused"));
+                if (freeze) {
+                    try {
+                        engine.runtime().pause(id);
+                    } catch (RuntimeException e) {
+                        freeze = false; // it just exited: nothing runs that could race
+                    }
+                }
+                try {
+                    return a.run(merged, c);
+                } finally {
+                    if (freeze) {
+                        try {
+                            engine.runtime().resume(id);
+                        } catch (RuntimeException ignored) {
+                            // killed meanwhile
+                        }
+                    }
+                }
+            }
             Snapshots.mount(engine.snapshots().mountOf(id), merged);
             try {
                 return a.run(merged, c);

@@ -306,6 +306,16 @@ class DockerContainerFilesTest {
         assertThat(badMem.stderr()).contains("Minimum memory limit allowed is 6MB");
     }
 
+    @Test
+    void failedStart_endsTheAttachedRun_andUnmounts() throws Exception {
+        var r = docker.run("run", "--name", "nocmd", "busybox", "/no/such/cmd");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).contains("/no/such/cmd");
+        String id = ok("inspect", "-f", "{{.Id}}", "nocmd").trim();
+        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(id)).toList()).isEmpty();
+        ok("rm", "nocmd");
+    }
+
     private static String capEff(String... flags) throws Exception {
         String s = status(flags);
         return s.lines().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow().substring(7).trim();

@@ -336,6 +336,7 @@ public final class Engine implements AutoCloseable {
             } catch (RuntimeException e) {
                 List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id); // their streams end
                 if (waiting != null) waiting.forEach(f -> f.completeExceptionally(e));
+                Snapshots.unmount(rootfs); // mounted again at the next start
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
                 st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);

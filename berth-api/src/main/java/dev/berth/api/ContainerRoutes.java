@@ -192,13 +192,67 @@ public final class ContainerRoutes {
         }
     }
 
+    /** docker container prune: stopped containers, filtered by until (created before) and label / label!. */
     private void prune(Request q, Response s) throws IOException {
+        Map<String, List<String>> filters = q.filters();
+        Instant until = null;
+        for (String u : filters.getOrDefault("until", List.of())) until = untilTime(u);
+        for (String k : filters.keySet()) {
+            if (!List.of("until", "label", "label!").contains(k)) throw ApiException.badRequest("invalid filter '" + k + "'");
+        }
         List<String> deleted = new ArrayList<>();
+        long reclaimed = 0;
         for (Map<String, Object> c : engine.list(true)) {
             if (Boolean.TRUE.equals(((Map<?, ?>) c.get("State")).get("Running"))) continue;
-            engine.remove((String) c.get("Id"), false, false);
-            deleted.add((String) c.get("Id"));
+            if (until != null && !Instant.parse(String.valueOf(c.get("Created"))).isBefore(until)) continue;
+            Map<?, ?> labels = (Map<?, ?>) ((Map<?, ?>) c.get("Config")).get("Labels");
+            if (filters.containsKey("label") && !filters.get("label").stream().allMatch(l -> Filters.label(labels, l))) continue;
+            if (filters.containsKey("label!") && filters.get("label!").stream().anyMatch(l -> Filters.label(labels, l))) continue;
+            String id = (String) c.get("Id");
+            long size = usage(engine.snapshots().upperDir(id));
+            try {
+                engine.remove(id, false, false);
+            } catch (EngineException e) {
+                continue; // started or removed meanwhile
+            }
+            deleted.add(id);
+            reclaimed += size;
         }
-        s.json(200, Json.obj("ContainersDeleted", deleted, "SpaceReclaimed", 0));
+        s.json(200, Json.obj("ContainersDeleted", deleted, "SpaceReclaimed", reclaimed));
+    }
+
+    /** A prune "until": a Unix time, an RFC 3339 time or date, or a Go duration before now ("10m", "24h"). */
+    static Instant untilTime(String u) {
+        try {
+            if (u.matches("\\d+(\\.\\d+)?")) return Instant.ofEpochMilli((long) (Double.parseDouble(u) * 1000));
+            if (u.matches("\\d{4}-\\d\\d-\\d\\d")) return Instant.parse(u + "T00:00:00Z");
+            if (u.matches("(\\d+(ns|us|ms|s|m|h))+")) {
+                long nanos = 0;
+                var m = java.util.regex.Pattern.compile("(\\d+)(ns|us|ms|s|m|h)").matcher(u);
+                while (m.find()) {
+                    long v = Long.parseLong(m.group(1));
+                    nanos += switch (m.group(2)) {
+                        case "ns" -> v;
+                        case "us" -> v * 1_000L;
+                        case "ms" -> v * 1_000_000L;
+                        case "s" -> v * 1_000_000_000L;
+                        case "m" -> v * 60_000_000_000L;
+                        default -> v * 3_600_000_000_000L;
+                    };
+                }
+                return Instant.now().minusNanos(nanos);
+            }
+            return java.time.OffsetDateTime.parse(u).toInstant();
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("invalid filter 'until=" + u + "': a Unix time, an RFC 3339 time or a duration like 24h");
+        }
+    }
+
+    private static long usage(java.nio.file.Path dir) {
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            return walk.filter(p -> java.nio.file.Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
     }
 }

@@ -54,6 +54,7 @@ public final class Daemon implements AutoCloseable {
         Router router = new Router();
         SystemRoutes.register(router, () -> info(engine, dataRoot));
         ContainerRoutes.register(router, engine);
+        ContainerFileRoutes.register(router, engine);
         ImageRoutes.register(router, engine, builder, dataRoot.resolve("tmp"));
         VolumeRoutes.register(router, engine);
         NetworkRoutes.register(router, engine);

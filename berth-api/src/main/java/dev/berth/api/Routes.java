@@ -44,6 +44,16 @@ final class Routes {
         return this;
     }
 
+    Routes head(String p, Handler h) {
+        router.head(p, mapped(h));
+        return this;
+    }
+
+    Routes put(String p, Handler h) {
+        router.put(p, mapped(h));
+        return this;
+    }
+
     Routes delete(String p, Handler h) {
         router.delete(p, mapped(h));
         return this;

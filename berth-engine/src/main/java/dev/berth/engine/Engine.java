@@ -117,7 +117,7 @@ public final class Engine implements AutoCloseable {
         return events;
     }
 
-    private void event(Map<String, Object> c, String action, Map<String, String> extra) {
+    void event(Map<String, Object> c, String action, Map<String, String> extra) {
         Map<String, String> attrs = new LinkedHashMap<>();
         Object labels = ((Map<?, ?>) c.get("Config")).get("Labels");
         if (labels instanceof Map<?, ?> l) l.forEach((k, v) -> attrs.put(String.valueOf(k), String.valueOf(v)));
@@ -198,6 +198,8 @@ public final class Engine implements AutoCloseable {
         Map<String, Object> hostConfig = host == null ? new LinkedHashMap<>() : new LinkedHashMap<>(host.map());
         RestartManager.validate(hostConfig);
         hostConfig.putIfAbsent("NetworkMode", "default");
+        ResourceLimits.validate(Json.parseObject(Json.write(hostConfig), "HostConfig"));
+        ResourceLimits.defaults(hostConfig);
         hostConfig.put("LogConfig", Json.obj("Type", "json-file", "Config", Map.of()));
         String now = Instant.now().toString();
         Map<String, Object> c = new LinkedHashMap<>();
@@ -265,6 +267,7 @@ public final class Engine implements AutoCloseable {
     private List<Object> mounts(Map<String, Object> hostConfig, Map<String, Object> config) throws IOException {
         List<Object> out = new ArrayList<>();
         java.util.Set<String> covered = new java.util.HashSet<>();
+        MountSpecs.add(hostConfig, volumes, out, covered); // --mount
         Object binds = hostConfig.get("Binds");
         if (binds instanceof List<?> l) {
             for (Object b : l) {
@@ -401,6 +404,10 @@ public final class Engine implements AutoCloseable {
                     // not created
                 }
                 networks.detach(c);
+                Exception cause = e;
+                List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id); // their streams end
+                if (waiting != null) waiting.forEach(f -> f.completeExceptionally(cause));
+                Snapshots.unmount(rootfs); // mounted again at the next start
                 if (e instanceof EngineException refused) throw refused; // the network's refusal (a port in use)
                 Map<String, Object> st = state(c);
                 st.put("Error", e.getMessage());
@@ -424,7 +431,7 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private static boolean isMounted(Path p) throws IOException {
+    static boolean isMounted(Path p) throws IOException {
         String s = p.toString();
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.split(" ")[4].equals(s));
     }
@@ -906,9 +913,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static List<String> allCaps() {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
-        return all;
+        return SpecBuilder.all();
     }
 
     // ------------------------------------------------------------------ inspect, list

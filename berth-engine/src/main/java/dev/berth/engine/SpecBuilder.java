@@ -101,10 +101,18 @@ final class SpecBuilder {
         }
         for (Object o : containerMounts) {
             Map<?, ?> m = (Map<?, ?>) o;
+            if ("tmpfs".equals(m.get("Type"))) { // --mount type=tmpfs: its size and mode are kept in Mode
+                List<String> opts = new ArrayList<>(List.of("nosuid", "nodev", "noexec", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro"));
+                String mode = String.valueOf(m.get("Mode"));
+                if (!mode.isEmpty()) opts.addAll(List.of(mode.split(",")));
+                mounts.add(Json.obj("destination", m.get("Destination"), "type", "tmpfs", "source", "tmpfs", "options", opts));
+                continue;
+            }
             Path source = Path.of(String.valueOf(m.get("Source")));
             if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
-            mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(),
-                    "options", List.of("rbind", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro")));
+            List<String> opts = new ArrayList<>(List.of("rbind", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro"));
+            if (m.get("Propagation") instanceof String p && !p.isEmpty()) opts.add(p);
+            mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(), "options", opts));
         }
         JsonObject tmpfs = host.object("Tmpfs");
         if (tmpfs != null) {
@@ -119,45 +127,66 @@ final class SpecBuilder {
         return spec;
     }
 
+    /**
+     * docker's rules (TweakCapabilities): --cap-add ALL is every capability less the drops; --cap-drop ALL starts
+     * from none; otherwise the defaults less the drops; then the adds. An unknown name is a 400.
+     */
     private static List<String> capabilities(JsonObject host, boolean privileged) {
         if (privileged) return all();
-        Set<String> caps = new LinkedHashSet<>(DEFAULT_CAPS);
-        for (String a : host.strings("CapAdd")) {
-            if (a.equalsIgnoreCase("ALL")) caps.addAll(all());
-            else caps.add(a.toUpperCase().startsWith("CAP_") ? a.toUpperCase() : "CAP_" + a.toUpperCase());
+        Set<String> add = capNames(host.strings("CapAdd")), drop = capNames(host.strings("CapDrop"));
+        Set<String> caps = new LinkedHashSet<>();
+        if (add.contains("ALL")) {
+            caps.addAll(all());
+            caps.removeAll(drop);
+            return List.copyOf(caps);
         }
-        for (String d : host.strings("CapDrop")) {
-            if (d.equalsIgnoreCase("ALL")) caps.clear();
-            else caps.remove(d.toUpperCase().startsWith("CAP_") ? d.toUpperCase() : "CAP_" + d.toUpperCase());
+        if (!drop.contains("ALL")) {
+            caps.addAll(DEFAULT_CAPS);
+            caps.removeAll(drop);
         }
+        caps.addAll(add);
         return List.copyOf(caps);
     }
 
-    private static List<String> all() {
+    private static Set<String> capNames(List<String> names) {
+        Set<String> out = new LinkedHashSet<>();
+        List<String> known = new ArrayList<>();
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) known.add(dev.berth.runtime.plan.Capabilities.name(i));
+        for (String n : names) {
+            String c = n.toUpperCase();
+            if (c.equals("ALL")) {
+                out.add(c);
+                continue;
+            }
+            if (!c.startsWith("CAP_")) c = "CAP_" + c;
+            if (!known.contains(c)) throw new EngineException(400, "unknown capability: \"" + c + "\"");
+            out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * Every capability the daemon itself may hold (its bounding set), as docker gives --privileged: in a
+     * container or under a systemd unit that dropped some, asking for more fails capset.
+     */
+    static List<String> all() {
+        long bounding = -1;
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("CapBnd:")) bounding = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // all of them
+        }
         List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) {
+            if ((bounding & (1L << i)) != 0) all.add(dev.berth.runtime.plan.Capabilities.name(i));
+        }
         return all;
     }
 
     private static Map<String, Object> resources(JsonObject host, boolean privileged) {
-        Map<String, Object> r = Json.obj();
-        long memory = host.longValue("Memory", 0), swap = host.longValue("MemorySwap", 0);
-        if (memory > 0) {
-            // docker: MemorySwap 0 means twice the memory; -1 unlimited
-            r.put("memory", Json.obj("limit", memory, "swap", swap == 0 ? memory * 2 : swap));
-        }
-        long nano = host.longValue("NanoCpus", 0), shares = host.longValue("CpuShares", 0);
-        String cpuset = host.string("CpusetCpus", "");
-        Map<String, Object> cpu = Json.obj();
-        if (nano > 0) {
-            cpu.put("period", 100_000L);
-            cpu.put("quota", nano * 100_000L / 1_000_000_000L);
-        }
-        if (shares > 0) cpu.put("shares", shares);
-        if (!cpuset.isEmpty()) cpu.put("cpus", cpuset);
-        if (!cpu.isEmpty()) r.put("cpu", cpu);
-        long pids = host.longValue("PidsLimit", 0);
-        if (pids > 0) r.put("pids", Json.obj("limit", pids));
+        Map<String, Object> r = ResourceLimits.spec(host);
         r.put("devices", privileged ? List.of(Json.obj("allow", true, "access", "rwm")) : List.of(Json.obj("allow", false, "access", "rwm")));
         return r;
     }
@@ -165,7 +194,9 @@ final class SpecBuilder {
     private static Object seccomp(List<String> secOpts) throws IOException {
         for (String o : secOpts) {
             if (o.startsWith("seccomp=") || o.startsWith("seccomp:")) {
-                Path file = Path.of(o.substring(8));
+                String v = o.substring(8);
+                if (v.trim().startsWith("{")) return Json.parse(v, "security-opt seccomp"); // the CLI sends the file's content
+                Path file = Path.of(v);
                 return Json.parse(Files.readString(file), file.toString());
             }
         }

@@ -568,6 +568,16 @@ public final class ContainerRuntime {
         c.cgroup().thaw();
     }
 
+    /**
+     * Changes the cgroup limits of a created, running or paused container, as runc update does; returns warnings
+     * for what this host cannot do. A value the kernel refuses is a CgroupException naming the file.
+     */
+    public List<String> update(String id, RuntimeSpec.Resources r) throws IOException {
+        Loaded c = load(id);
+        if (c.status() == Status.STOPPED) throw new IllegalStateException("cannot update container " + id + ": it is stopped");
+        return c.cgroup().apply(r);
+    }
+
     /** Host pids of every process in the container's cgroup. */
     public List<Long> ps(String id) throws IOException {
         return load(id).cgroup().pids();

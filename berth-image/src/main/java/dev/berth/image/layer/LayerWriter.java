@@ -116,6 +116,18 @@ public final class LayerWriter {
         return new Written(diff.digest(), diff.count(), new Descriptor(mediaType(c), blob.digest(), blob.count()));
     }
 
+    /**
+     * Writes {@code p} (a file, a symlink, or a directory with everything below it) as an uncompressed tar whose
+     * entries are named {@code name} and {@code name/...}, then ends the archive; {@code out} is flushed, not
+     * closed. What docker cp and GET /containers/{id}/archive send.
+     */
+    public static void path(Path p, String name, OutputStream out) throws IOException {
+        BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+        TarWriter tar = new TarWriter(buffered);
+        new LayerWriter(p, false, 1, 3).new Walk(tar).entry(p, name, (Long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS));
+        tar.finish();
+    }
+
     private record Inode(long dev, long ino) {}
 
     private final class Walk {

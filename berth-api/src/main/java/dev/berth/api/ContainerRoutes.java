@@ -206,7 +206,7 @@ public final class ContainerRoutes {
             if (Boolean.TRUE.equals(((Map<?, ?>) c.get("State")).get("Running"))) continue;
             if (until != null && !Instant.parse(String.valueOf(c.get("Created"))).isBefore(until)) continue;
             Map<?, ?> labels = (Map<?, ?>) ((Map<?, ?>) c.get("Config")).get("Labels");
-            if (filters.containsKey("label") && !filters.get("label").stream().allMatch(l -> Filters.label(labels, l))) continue;
+            if (filters.containsKey("label") && !Filters.labels(labels, filters.get("label"))) continue;
             if (filters.containsKey("label!") && filters.get("label!").stream().anyMatch(l -> Filters.label(labels, l))) continue;
             String id = (String) c.get("Id");
             long size = usage(engine.snapshots().upperDir(id));

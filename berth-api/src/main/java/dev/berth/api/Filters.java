@@ -3,17 +3,20 @@ package dev.berth.api;
 import java.util.List;
 import java.util.Map;
 
-/** docker's list filters: AND across keys, OR within a key; a label filter is "k" or "k=v". */
+/** docker's list filters: AND across keys, OR within a key except labels (every one must match); a label filter is "k" or "k=v". */
 final class Filters {
     private Filters() {}
 
     static boolean container(Map<String, Object> c, Map<String, List<String>> filters) {
         Map<?, ?> config = (Map<?, ?>) c.get("Config");
         for (var f : filters.entrySet()) {
+            if (f.getKey().equals("label")) {
+                if (!labels((Map<?, ?>) config.get("Labels"), f.getValue())) return false;
+                continue;
+            }
             boolean any = false;
             for (String v : f.getValue()) {
                 any |= switch (f.getKey()) {
-                    case "label" -> label((Map<?, ?>) config.get("Labels"), v);
                     case "status" -> v.equals(((Map<?, ?>) c.get("State")).get("Status"));
                     case "name" -> String.valueOf(c.get("Name")).contains(v);
                     case "id" -> String.valueOf(c.get("Id")).startsWith(v);
@@ -26,6 +29,11 @@ final class Filters {
             if (!any) return false;
         }
         return true;
+    }
+
+    /** Every label filter matches, as moby ANDs them (compose finds a service's containers by two labels). */
+    static boolean labels(Map<?, ?> labels, List<String> filters) {
+        return filters.stream().allMatch(l -> label(labels, l));
     }
 
     static boolean label(Map<?, ?> labels, String filter) {

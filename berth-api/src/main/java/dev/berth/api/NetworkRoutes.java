@@ -65,7 +65,7 @@ public final class NetworkRoutes {
         });
         r.post("/networks/prune", (q, s) -> {
             Map<String, List<String>> f = q.filters();
-            s.json(200, Json.obj("NetworksDeleted", nets.prune(n -> f.getOrDefault("label", List.of()).stream().allMatch(l -> Filters.label(n.labels(), l)))));
+            s.json(200, Json.obj("NetworksDeleted", nets.prune(n -> Filters.labels(n.labels(), f.getOrDefault("label", List.of())))));
         });
     }
 
@@ -78,12 +78,15 @@ public final class NetworkRoutes {
     /** docker network ls filters: name (substring), id (prefix), label, driver, type (custom|builtin), dangling. */
     private static boolean matches(ContainerNetworks nets, Network n, Map<String, List<String>> filters) throws IOException {
         for (var f : filters.entrySet()) {
+            if (f.getKey().equals("label")) {
+                if (!Filters.labels(n.labels(), f.getValue())) return false;
+                continue;
+            }
             boolean any = false;
             for (String v : f.getValue()) {
                 any |= switch (f.getKey()) {
                     case "name" -> n.name().contains(v);
                     case "id" -> n.id().startsWith(v);
-                    case "label" -> Filters.label(n.labels(), v);
                     case "driver" -> n.driver().equals(v);
                     case "type" -> v.equals(n.predefined() ? "builtin" : "custom");
                     case "dangling" -> Boolean.parseBoolean(v) == (!n.predefined() && nets.users(n).isEmpty());

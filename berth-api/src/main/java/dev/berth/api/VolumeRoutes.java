@@ -29,7 +29,7 @@ public final class VolumeRoutes {
             List<Object> out = new ArrayList<>();
             for (Map<String, Object> v : engine.volumes().list()) {
                 if (f.containsKey("name") && f.get("name").stream().noneMatch(n -> String.valueOf(v.get("Name")).contains(n))) continue;
-                if (f.containsKey("label") && f.get("label").stream().noneMatch(l -> Filters.label((Map<?, ?>) v.get("Labels"), l))) continue;
+                if (f.containsKey("label") && !Filters.labels((Map<?, ?>) v.get("Labels"), f.get("label"))) continue;
                 out.add(v);
             }
             s.json(200, Json.obj("Volumes", out, "Warnings", List.of()));

@@ -368,15 +368,26 @@ class DockerNetworkTest {
         Path compose = Path.of("/usr/bin/docker-compose");
         Assumptions.assumeTrue(Files.isExecutable(compose), "docker-compose is not installed at " + compose);
         Path proj = Files.createDirectories(tmp.resolve("cproj"));
+        int port = freePort();
+        // the issue's application: two services on a user-defined network, a named volume, a published port,
+        // depends_on; the client reaches the server by its service name through the daemon's DNS
         Files.writeString(proj.resolve("docker-compose.yml"), """
-                version: "3"
+                version: "3.8"
                 services:
                   web:
                     image: busybox
-                    command: ["httpd", "-f", "-p", "80", "-h", "/etc"]
+                    command: ["sh", "-c", "echo hello from compose > /www/index.html && exec httpd -f -p 80 -h /www"]
+                    volumes:
+                      - site:/www
+                    ports:
+                      - "127.0.0.1:%d:80"
                   client:
                     image: busybox
-                    command: ["sleep", "1000"]
+                    depends_on:
+                      - web
+                    command: ["sh", "-c", "until wget -q -O - http://web/index.html; do sleep 0.2; done; exec sleep 1000"]
+                volumes:
+                  site: {}
                 networks:
                   default:
                     driver_opts:
@@ -384,20 +395,37 @@ class DockerNetworkTest {
                     ipam:
                       config:
                         - subnet: 10.213.6.0/24
-                """);
-        assertThat(compose(proj, "up", "-d")).contains("done");
+                """.formatted(port));
+        assertThat(compose(proj, "up", "-d")).contains("Creating cproj_web_1").contains("Creating cproj_client_1");
+        assertThat(compose(proj, "ps")).containsPattern("cproj_web_1 .* Up .*127.0.0.1:" + port + "->80/tcp").containsPattern("cproj_client_1 .* Up");
         String ip = ok("inspect", "-f", "{{.NetworkSettings.Networks.cproj_default.IPAddress}}", "cproj_web_1");
         assertThat(ip).startsWith("10.213.6.");
-        String aliases = ok("inspect", "-f", "{{.NetworkSettings.Networks.cproj_default.Aliases}}", "cproj_web_1");
-        assertThat(aliases).contains("web").contains(ok("inspect", "-f", "{{.Id}}", "cproj_web_1").substring(0, 12));
-        assertThat(ok(with(fetch(ip, 80), "exec", "cproj_client_1"))).endsWith("hello from berth");
+        assertThat(ok("inspect", "-f", "{{.NetworkSettings.Networks.cproj_default.Aliases}}", "cproj_web_1"))
+                .contains("web").contains(ok("inspect", "-f", "{{.Id}}", "cproj_web_1").substring(0, 12));
+        // by service name (DNS), from the client's own loop and from an exec
+        String logs = "";
+        for (int i = 0; i < 100 && !logs.contains("hello from compose"); i++) {
+            logs = compose(proj, "logs", "client");
+            Thread.sleep(100);
+        }
+        assertThat(logs).contains("hello from compose");
+        assertThat(compose(proj, "exec", "-T", "client", "wget", "-q", "-O", "-", "http://web/index.html")).contains("hello from compose");
+        assertThat(compose(proj, "exec", "-T", "client", "nslookup", "web")).contains(ip);
+        // the published port from the host, and the named volume holds the page
+        assertThat(get(port)).contains("hello from compose");
+        assertThat(ok("volume", "ls", "-q")).contains("cproj_site");
         String webId = ok("inspect", "-f", "{{.Id}}", "cproj_web_1"), clientId = ok("inspect", "-f", "{{.Id}}", "cproj_client_1");
-        compose(proj, "down");
+        compose(proj, "down", "-v");
+        assertThat(ok("ps", "-aq", "--filter", "name=cproj")).isEmpty();
         assertThat(ok("network", "ls", "-q", "--filter", "name=cproj")).isEmpty();
+        assertThat(ok("volume", "ls", "-q")).doesNotContain("cproj_site");
         assertNothingLeft(webId);
         assertNothingLeft(clientId);
         assertThat(Path.of("/sys/class/net/bthnet6")).doesNotExist();
         assertThat(run("iptables-save")).doesNotContain("10.213.6.");
+        try (ServerSocket free = new ServerSocket()) { // the host port is given back
+            free.bind(new InetSocketAddress("127.0.0.1", port));
+        }
     }
 
     String compose(Path dir, String... args) throws Exception {

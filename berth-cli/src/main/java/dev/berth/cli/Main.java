@@ -64,6 +64,12 @@ public final class Main {
             --data-root DIR (or $BERTH_ROOT; default /var/lib/berth) is where images are kept.
             """;
 
+    /** Every command word Main takes (contrib/completion/berth.bash offers the same; ClientOfflineTest checks). */
+    static final List<String> COMMANDS = List.of("run", "create", "start", "ps", "logs", "exec", "stop", "kill", "restart", "rm", "pause",
+            "unpause", "rename", "wait", "top", "stats", "port", "attach", "cp", "diff", "export", "commit", "update", "container", "volume",
+            "network", "images", "rmi", "tag", "pull", "push", "build", "inspect", "history", "save", "load", "import", "image", "builder",
+            "system", "login", "logout", "daemon", "runtime", "bench", "version");
+
     private Main() {}
 
     public static void main(String[] argv) {

@@ -51,6 +51,19 @@ class ClientOfflineTest {
     }
 
     @Test
+    void bashCompletion_offersExactlyMainsCommands(@TempDir Path tmp) throws Exception {
+        String script = java.nio.file.Files.readString(Path.of("../contrib/completion/berth.bash"));
+        var m = java.util.regex.Pattern.compile("_berth_commands=\"([^\"]*)\"").matcher(script);
+        assertThat(m.find()).isTrue();
+        assertThat(List.of(m.group(1).split(" "))).containsExactlyElementsOf(Main.COMMANDS);
+        for (String c : Main.COMMANDS) {
+            // a flag no command takes: each stops at it, before reaching any daemon or store
+            String[] r = berth(List.of("-H", "unix://" + tmp.resolve("none.sock"), "--data-root", tmp.toString(), c, "--bogus-flag-for-test"));
+            assertThat(r[2]).as(c).doesNotContain("unknown command");
+        }
+    }
+
+    @Test
     void tcpHost_refusedAsUsage() {
         assertThat(berth(List.of("-H", "tcp://127.0.0.1:2375", "ps"))[0]).isEqualTo("2");
     }

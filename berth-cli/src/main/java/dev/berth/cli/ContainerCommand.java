@@ -145,7 +145,7 @@ final class ContainerCommand {
 
     private int startFailed(DockerClient.ApiError e) {
         err.println(e.getMessage());
-        String m = e.daemonMessage();
+        String m = e.daemonMessage().toLowerCase();
         if (m.contains("executable file not found") || m.contains("no such file or directory")) return 127;
         if (m.contains("permission denied")) return 126;
         return DAEMON_ERROR;

@@ -97,7 +97,7 @@ final class DockerClient implements AutoCloseable {
 
     /** Sends a request and reads the reply's head; its body is {@link Reply#body}. */
     Reply send(String method, String path, Object json) throws IOException {
-        return send(take(), method, path, json == null ? null : Json.write(json).getBytes(StandardCharsets.UTF_8), null);
+        return send(take(), method, path, json == null ? null : json(json), null);
     }
 
     Reply send(Conn c, String method, String path, byte[] body, String extraHeaders) throws IOException {
@@ -174,7 +174,7 @@ final class DockerClient implements AutoCloseable {
      */
     Conn hijack(String path, Object json) throws IOException {
         Conn c = connect();
-        byte[] body = json == null ? new byte[0] : Json.write(json).getBytes(StandardCharsets.UTF_8);
+        byte[] body = json == null ? new byte[0] : json(json);
         Reply r = send(c, "POST", path, body, "Connection: Upgrade\r\nUpgrade: tcp\r\n");
         if (r.status >= 400) {
             byte[] b = r.body.readAllBytes();
@@ -196,6 +196,61 @@ final class DockerClient implements AutoCloseable {
             // the raw text, as docker prints it
         }
         return new ApiError(status, text.isEmpty() ? "status " + status : text);
+    }
+
+    /**
+     * A request body as compact JSON. Json.write would do, but its pattern switch makes the JVM spin a class
+     * at the first call (a few ms of every {@code berth run}); this if-chain needs nothing new.
+     */
+    static byte[] json(Object v) {
+        StringBuilder sb = new StringBuilder(512);
+        write(sb, v);
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(StringBuilder sb, Object v) {
+        if (v == null) sb.append("null");
+        else if (v instanceof String s) quote(sb, s);
+        else if (v instanceof Boolean || v instanceof Integer || v instanceof Long) sb.append(v);
+        else if (v instanceof Map<?, ?> m) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!first) sb.append(',');
+                first = false;
+                quote(sb, String.valueOf(e.getKey()));
+                sb.append(':');
+                write(sb, e.getValue());
+            }
+            sb.append('}');
+        } else if (v instanceof Iterable<?> l) {
+            sb.append('[');
+            boolean first = true;
+            for (Object o : l) {
+                if (!first) sb.append(',');
+                first = false;
+                write(sb, o);
+            }
+            sb.append(']');
+        } else if (v instanceof Number n) {
+            sb.append(Json.write(n));
+        } else {
+            quote(sb, v.toString());
+        }
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') sb.append('\\').append(c);
+            else if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (c < 0x20) sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 15]);
+            else sb.append(c);
+        }
+        sb.append('"');
     }
 
     /** Percent-encodes a query value. */

@@ -177,6 +177,9 @@ class ClientCommandsTest {
         assertThat(dup.status()).isEqualTo(125);
         assertThat(dup.err()).startsWith("Error response from daemon: Conflict. The container name \"/dup\" is already in use");
         assertThat(berth("rm", "dup").status()).isZero();
+        Result missing = berth("run", "--rm", "busybox", "/nonexistent");
+        assertThat(missing.status()).as("docker's 127 for a command that is not there").isEqualTo(127);
+        assertThat(missing.err()).startsWith("Error response from daemon: ");
         Result noImage = berth("run", "--rm", "--pull", "never", "nosuchimage", "true");
         assertThat(noImage.status()).isEqualTo(125);
         assertThat(noImage.err()).contains("No such image");

@@ -64,6 +64,21 @@ class ClientOfflineTest {
     }
 
     @Test
+    void requestJson_readsBackTheSame() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "quote\" back\\ nl\n tab\t ctl\u0001 é");
+        m.put("n", 42L);
+        m.put("i", 7);
+        m.put("d", 1.5);
+        m.put("b", true);
+        m.put("null", null);
+        m.put("list", List.of("a", Map.of("k", List.of())));
+        String text = new String(DockerClient.json(m), StandardCharsets.UTF_8);
+        assertThat(text).startsWith("{\"s\":\"quote\\\" back\\\\ nl\\n tab\\t ctl\\u0001 é\",\"n\":42,\"i\":7,\"d\":1.5,\"b\":true,\"null\":null,");
+        assertThat(dev.berth.oci.json.Json.parse(text, "t")).isEqualTo(dev.berth.oci.json.Json.parse(dev.berth.oci.json.Json.write(m), "t"));
+    }
+
+    @Test
     void tcpHost_refusedAsUsage() {
         assertThat(berth(List.of("-H", "tcp://127.0.0.1:2375", "ps"))[0]).isEqualTo("2");
     }

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The AOT cache's training run (scripts/build): several berth commands in one JVM, so that the one cache the
- * JDK writes at exit holds the classes of each path, e.g. {@code runtime run} and the daemon client's
- * {@code run --rm}. Arguments: the commands' words, separated by {@code ---}. Not a user command.
+ * An AOT cache's training run (scripts/build): several berth commands in one JVM, so that the one cache the
+ * JDK writes at exit holds the classes of each: the daemon client's {@code run --rm}, {@code exec}, {@code ps},
+ * ... Arguments: the commands' words, separated by {@code ---}. Not a user command.
  */
 public final class AotTraining {
     private AotTraining() {}

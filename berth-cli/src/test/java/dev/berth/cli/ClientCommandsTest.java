@@ -188,7 +188,7 @@ class ClientCommandsTest {
     }
 
     @Test
-    void volumesImagesAndPrune() {
+    void volumesImagesBuildAndPrune() throws Exception {
         assertThat(berth("volume", "create", "data")).isEqualTo(new Result(0, "data\n", ""));
         assertThat(berth("volume", "ls").out()).startsWith("DRIVER    VOLUME NAME\n").contains("local     data\n");
         assertThat(berth("volume", "ls", "-q").out()).contains("data\n");
@@ -204,6 +204,18 @@ class ClientCommandsTest {
         assertThat(berth("image", "inspect", "-f", "{{.Os}}", "mybox:1").out()).isEqualTo("linux\n");
         assertThat(berth("inspect", "-f", "{{.Os}}", "mybox:1").out()).as("inspect falls back to images").isEqualTo("linux\n");
         assertThat(berth("rmi", "mybox:1").out()).isEqualTo("Untagged: mybox:1\n");
+        Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo built > /built.txt\nCMD [\"cat\", \"/built.txt\"]\n");
+        Path iid = tmp.resolve("iid");
+        Result build = berth("build", "-t", "built:1", "--iidfile", iid.toString(), ctx.toString());
+        assertThat(build.status()).isZero();
+        assertThat(build.out()).contains("Step 2/3 : RUN echo built > /built.txt", "Successfully tagged built:1");
+        assertThat(Files.readString(iid)).startsWith("sha256:");
+        assertThat(berth("run", "--rm", "built:1").out()).isEqualTo("built\n");
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN exit 7\n");
+        Result failed = berth("build", ctx.toString());
+        assertThat(failed.status()).as("the failing step's code, as docker build exits").isEqualTo(7);
+        assertThat(failed.err()).contains("returned a non-zero code: 7");
         Result none = berth("inspect", "nosuch");
         assertThat(none.status()).isEqualTo(1);
         assertThat(none.err()).isEqualTo("Error: No such object: nosuch\n");

@@ -136,11 +136,32 @@ final class ContainerCommand {
             wait.conn.close();
             return startFailed(e);
         }
+        if (f.sigProxy && !f.tty) proxySignals(id);
         relay(stream, id, f.tty, f.interactive, false);
         dev.berth.runtime.Trace.mark("output ended");
         int status = exitStatus(wait);
         dev.berth.runtime.Trace.mark("exit status");
         return status;
+    }
+
+    /**
+     * docker's --sig-proxy for an attached run without a TTY: SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 go
+     * to the container (POST /kill), which then exits and ends the run; berth itself carries on until then.
+     */
+    private void proxySignals(String id) {
+        for (String name : new String[]{"INT", "TERM", "HUP", "USR1", "USR2"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    try (DockerClient other = new DockerClient(api.socket)) {
+                        other.call("POST", path(id) + "/kill?signal=" + name, null);
+                    } catch (IOException ignored) {
+                        // it has exited already
+                    }
+                });
+            } catch (IllegalArgumentException | UnsupportedOperationException taken) {
+                // the JVM keeps this one
+            }
+        }
     }
 
     private int startFailed(DockerClient.ApiError e) {

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class RunFlags {
     String name, platform, pull = "missing";
-    boolean detach, interactive, tty, rm, quiet;
+    boolean detach, interactive, tty, rm, quiet, sigProxy = true;
     String image;
     final Map<String, Object> config = new LinkedHashMap<>();
     final Map<String, Object> host = new LinkedHashMap<>();
@@ -133,9 +133,8 @@ final class RunFlags {
             case "--health-start-interval" -> health.put("StartInterval", Durations.nanos(f, a.value(f)));
             case "--health-retries" -> health.put("Retries", number(f, a.value(f)));
             case "--no-healthcheck" -> health.put("Test", List.of("NONE"));
-            case "--sig-proxy", "--detach-keys", "-a", "--attach" -> {
-                if (f.indexOf('=') < 0 && !Args.name(f).equals("--sig-proxy")) a.value(f);
-            }
+            case "--sig-proxy" -> sigProxy = !f.endsWith("=false");
+            case "--detach-keys", "-a", "--attach" -> a.value(f);
             default -> throw new Args.UsageException("unknown flag: " + f + " (see berth " + (run ? "run" : "create") + " --help)");
         }
     }

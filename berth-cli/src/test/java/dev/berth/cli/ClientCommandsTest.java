@@ -93,6 +93,22 @@ class ClientCommandsTest {
         assertThat(berth("rm", "limited").status()).isZero();
     }
 
+    /** As a process of its own (Main.main, System.exit): SIGTERM to berth reaches the container (--sig-proxy). */
+    @Test
+    void run_asProcess_signalsProxiedExitCodeKept() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.berth.cli.Main", "-H", host, "run", "--rm",
+                "busybox", "sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while true; do sleep 0.1; done")
+                .redirectErrorStream(true).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo("ready");
+        p.toHandle().destroy(); // SIGTERM (Process.destroy would close our end of its output too)
+        assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(out.readLine()).isEqualTo("got TERM");
+        assertThat(p.exitValue()).isEqualTo(3);
+        assertThat(berth("ps", "-aq").out()).isEmpty();
+    }
+
     @Test
     void runDetached_psFormatsInspectStopRm() {
         Result run = berth("run", "-d", "--name", "web", "-e", "A=1", "--label", "tier=front", "busybox", "sleep", "1000");
@@ -151,6 +167,13 @@ class ClientCommandsTest {
         assertThat(berth("logs", "-t", "--tail", "2", "logger").out()).matches("\\d{4}-\\d\\d-\\d\\dT[^ ]+Z two\n");
         assertThat(berth("logs", "--since", "1h", "logger").out()).isEqualTo("one\ntwo\n");
         assertThat(berth("logs", "--until", "2000-01-01T00:00:00Z", "logger").out()).isEmpty();
+
+        assertThat(berth("run", "-d", "--name", "short", "busybox", "sh", "-c", "echo a; sleep 1; echo b").status()).isZero();
+        long t0 = System.nanoTime();
+        assertThat(berth("logs", "-f", "short")).as("-f follows until the container exits").isEqualTo(new Result(0, "a\nb\n", ""));
+        assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThan(500);
+        assertThat(berth("wait", "short").out()).isEqualTo("0\n");
+        assertThat(berth("rm", "short").status()).isZero();
 
         Result exec = berth("exec", "-e", "X=42", "-w", "/etc", "logger", "sh", "-c", "echo in exec $X $(pwd); echo e >&2; exit 5");
         assertThat(exec).isEqualTo(new Result(5, "in exec 42 /etc\n", "e\n"));

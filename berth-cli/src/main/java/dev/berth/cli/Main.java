@@ -118,6 +118,10 @@ public final class Main {
         }
         String cmd = argv.get(first);
         List<String> rest = argv.subList(first + 1, argv.size());
+        if (rest.size() == 1 && rest.getFirst().equals("--help") && !List.of("runtime", "bench", "daemon").contains(cmd)) {
+            out.print(HELP); // the commands' flags are docker's; the overview names them
+            return 0;
+        }
         try {
             ImageCommand images = new ImageCommand(out, dataRoot);
             return switch (cmd) {

@@ -26,6 +26,35 @@ final class Output {
         }
     }
 
+    /**
+     * Tab-separated lines aligned as docker's tabwriter does (minimum width 10, padding 3): each cell that a
+     * tab ends is a column; the last cell of a line is printed as it is.
+     */
+    static void tabs(PrintStream out, List<String> lines) {
+        List<String[]> cells = new java.util.ArrayList<>(lines.size());
+        int[] w = new int[0];
+        for (String l : lines) {
+            String[] c = l.split("\t", -1);
+            cells.add(c);
+            if (c.length - 1 > w.length) w = java.util.Arrays.copyOf(w, c.length - 1);
+            for (int i = 0; i < c.length - 1; i++) w[i] = Math.max(w[i], Math.max(10, c[i].length() + 3));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] c : cells) {
+            sb.setLength(0);
+            for (int i = 0; i < c.length; i++) {
+                sb.append(c[i]);
+                if (i < c.length - 1) sb.repeat(' ', w[i] - c[i].length());
+            }
+            out.println(sb);
+        }
+    }
+
+    /** "2 hours ago" from unix seconds (docker ps, images). */
+    static String ago(long epochSecond) {
+        return ago(Instant.ofEpochSecond(epochSecond).toString());
+    }
+
     /** docker's units.HumanSize: decimal units, 3 significant digits ("1.23MB", "4.1kB", "512B"). */
     static String size(long bytes) {
         String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
@@ -37,6 +66,19 @@ final class Output {
         }
         String n = String.format("%.3g", v);
         if (n.contains(".")) n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
+        return n + units[u];
+    }
+
+    /** docker's units.BytesSize: binary units, 4 significant digits ("1.5MiB", "7.63GiB", "0B"). */
+    static String binarySize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        String n = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
         return n + units[u];
     }
 

@@ -33,7 +33,7 @@ class MainTest {
         for (String flag : List.of("--help", "-h", "help")) {
             Result r = run(flag);
             assertThat(r.status()).as(flag).isZero();
-            assertThat(r.out()).isEqualTo(Main.HELP).contains("Usage: berth [--data-root DIR] <command> [options]");
+            assertThat(r.out()).isEqualTo(Main.HELP).contains("Usage: berth [-H unix:///SOCKET] [--data-root DIR] <command> [options]");
             assertThat(r.err()).isEmpty();
         }
     }

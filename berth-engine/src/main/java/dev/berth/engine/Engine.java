@@ -176,6 +176,7 @@ public final class Engine implements AutoCloseable {
 
     /** docker create: the body is docker's Config with HostConfig inside it. Returns {Id, Warnings}. */
     public Map<String, Object> create(String name, JsonObject body) throws IOException {
+        CreateCheck.check(body); // refused before anything is made
         String imageRef = body.string("Image", "");
         if (imageRef.isEmpty()) throw new EngineException(400, "No image specified");
         Image img;
@@ -380,11 +381,12 @@ public final class Engine implements AutoCloseable {
                 }
                 runtime.start(id);
             } catch (RuntimeException e) {
+                StartFailure f = StartFailure.of(e.getMessage());
                 Map<String, Object> st = state(c);
-                st.put("Error", e.getMessage());
-                st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
+                st.put("Error", f.message());
+                st.put("ExitCode", f.exitCode());
                 save(c);
-                throw new EngineException(400, e.getMessage());
+                throw new EngineException(400, f.message());
             }
             Map<String, Object> st = state(c);
             st.put("Status", "running");

@@ -27,6 +27,26 @@ public sealed class ApiException extends RuntimeException
         return status;
     }
 
+    /** A failure's message as one line for a client: its first line, or its class's name when it has none. */
+    public static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        if (m == null) return t.getClass().getSimpleName();
+        m = m.strip();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl).strip();
+        return m.length() > 1000 ? m.substring(0, 1000) + "..." : m;
+    }
+
+    /**
+     * The 500 message for a failure no handler expected (a bug, or the host failing): the request and, for an
+     * I/O failure (a full disk, say), its one-line message; a JDK exception's text means nothing to a client,
+     * so only its kind is named. The stack trace goes to the daemon's log, never to the client.
+     */
+    public static String unexpected(Throwable t) {
+        if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) return oneLine(t);
+        return "internal server error (" + t.getClass().getSimpleName() + "): see the daemon's log";
+    }
+
     public static BadRequest badRequest(String message) {
         return new BadRequest(message);
     }

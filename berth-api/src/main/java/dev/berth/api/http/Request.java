@@ -114,6 +114,8 @@ public record Request(String method, String rawPath, String path, String apiVers
             return Json.parseObject(text, "request body");
         } catch (JsonException e) {
             throw ApiException.badRequest(e.getMessage());
+        } catch (StackOverflowError e) { // no parser recursion survives a body of a million brackets
+            throw ApiException.badRequest("request body: JSON nested too deeply");
         }
     }
 

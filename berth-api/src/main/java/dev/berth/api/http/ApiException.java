@@ -38,13 +38,13 @@ public sealed class ApiException extends RuntimeException
     }
 
     /**
-     * The 500 message for a failure no handler expected (a bug, or the host failing): the request and, for an
-     * I/O failure (a full disk, say), its one-line message; a JDK exception's text means nothing to a client,
-     * so only its kind is named. The stack trace goes to the daemon's log, never to the client.
+     * The 500 message for a failure no handler expected (a bug, or the host failing): its message's first line,
+     * or the kind of failure when it has no message. The stack trace goes to the daemon's log (the server's
+     * {@link HttpServer.Listener#failure}), never to the client.
      */
     public static String unexpected(Throwable t) {
-        if (t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException) return oneLine(t);
-        return "internal server error (" + t.getClass().getSimpleName() + "): see the daemon's log";
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? "internal server error (" + t.getClass().getSimpleName() + ")" : oneLine(t);
     }
 
     public static BadRequest badRequest(String message) {

@@ -304,6 +304,29 @@ class BadInputTest {
         clean(r.output());
     }
 
+    /** The other endpoints that take a body or a name: volumes, exec, rename, tag, pull. */
+    @Test
+    void otherEndpoints_badBodiesAndNames() throws Exception {
+        error(send("POST", "/volumes/create", "{\"Name\":5}"), 400, "Name");
+        error(send("POST", "/volumes/create", "{\"Name\":\"ok-name\",\"Labels\":[]}"), 400, "Labels");
+        error(send("POST", "/volumes/create", "{\"Name\":\"bad name\"}"), 400, "\"bad name\" includes invalid characters for a local volume name");
+        error(send("POST", "/volumes/create", "{\"Name\":"), 400, "request body");
+        assertThat(d.daemon.engine().volumes().list()).isEmpty();
+        String id = create("ex", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"100\"]}");
+        assertThat(send("POST", "/containers/ex/start", null).status()).isEqualTo(204);
+        error(send("POST", "/containers/ex/exec", "{\"Cmd\":5}"), 400, "Cmd");
+        error(send("POST", "/containers/ex/exec", "{\"Cmd\":[]}"), 400, "No exec command specified");
+        error(send("POST", "/containers/ex/exec", "{\"Cmd\":[\"true\"],\"Tty\":\"yes\"}"), 400, "Tty");
+        error(send("POST", "/exec/nope/start", "{}"), 404, "No such exec instance: nope");
+        error(send("POST", "/containers/ex/rename?name=bad%20name!", null), 400, "Invalid container name (bad name!)");
+        error(send("POST", "/containers/ex/resize?h=abc&w=10", null), 400, "h");
+        error(send("POST", "/images/busybox/tag?repo=UPPER", null), 400, "invalid reference format: repository name (library/UPPER) must be lowercase");
+        error(send("POST", "/images/nosuch/tag?repo=ok", null), 404, "No such image: nosuch");
+        error(send("POST", "/images/create?fromImage=UPPER/case", null), 400, "invalid reference format");
+        error(send("POST", "/images/create?fromImage=a%20b&tag=latest", null), 400, "invalid reference format");
+        assertThat(d.leaks(made)).anyMatch(l -> l.startsWith("container row " + id)); // the leak check sees it
+    }
+
     // ------------------------------------------------------------------ query, paths, headers
 
     @Test

@@ -105,17 +105,8 @@ final class CreateCheck {
         try {
             ImageReference.parse(image);
         } catch (IllegalArgumentException e) {
-            boolean upper = !image.equals(image.toLowerCase()) && isReference(image.toLowerCase());
-            throw new EngineException(400, "invalid reference format" + (upper ? ": repository name (" + image + ") must be lowercase" : ""));
-        }
-    }
-
-    private static boolean isReference(String s) {
-        try {
-            ImageReference.parse(s);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            throw new EngineException(400, m.startsWith("invalid reference format") ? m : "invalid reference format: " + m);
         }
     }
 

@@ -281,6 +281,34 @@ class BadInputTest {
         assertThat(d.daemon.engine().volumes().list()).as("volumes").isEmpty();
     }
 
+    /** What the checks let through still works: --mount of each local type, read-only, tmpfs size and mode. */
+    @Test
+    void validMounts_work() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("f"), "from the host\n");
+        var r = docker.run("run", "--rm", "--mount", "type=bind,source=" + src + ",target=/m,readonly",
+                "--mount", "type=tmpfs,target=/t,tmpfs-size=1048576,tmpfs-mode=1770", "--mount", "type=volume,target=/v",
+                "busybox", "sh", "-c", "cat /m/f; grep ' /t ' /proc/mounts; touch /v/ok && touch /m/x || echo read-only");
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.stdout()).startsWith("from the host\n").contains("size=1024k").contains("mode=1770").endsWith("read-only\n");
+        assertThat(Files.exists(src.resolve("x"))).isFalse();
+        assertThat(d.daemon.engine().volumes().list()).as("the anonymous volume went with --rm").isEmpty();
+    }
+
+    @Test
+    void badConfigValues_400() throws Exception {
+        badCreate("", "{\"Image\":\"busybox\",\"WorkingDir\":\"rel\"}", 400, "the working directory 'rel' is invalid, it needs to be an absolute path");
+        badCreate("", "{\"Image\":\"busybox\",\"Env\":[\"=x\"]}", 400, "invalid environment variable: =x");
+        badCreate("", "{\"Image\":\"busybox\",\"StopSignal\":\"SIGNOPE\"}", 400, "Invalid signal: SIGNOPE");
+        badCreate("", "{\"Image\":\"busybox\",\"Volumes\":{\"rel\":{}}}", 400, "invalid mount path: 'rel' mount path must be absolute");
+        badCreate("", "{\"Image\":\"busybox\",\"Entrypoint\":[]}", 400, "No command specified");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"CapAdd\":[\"BOGUS\"]}}", 400, "unknown capability: \"CAP_BOGUS\"");
+        badCreate("", "{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Retries\":-1}}", 400, "Retries");
+        dockerFails(125, "the working directory 'rel' is invalid", "run", "-w", "rel", "busybox", "true");
+        dockerFails(125, "unknown capability", "run", "--cap-add", "BOGUS", "busybox", "true");
+        dockerFails(125, "Invalid signal", "run", "--stop-signal", "SIGNOPE", "busybox", "true");
+    }
+
     @Test
     void unknownUser_errorAtStartNamingIt() throws Exception {
         String id = create(null, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"User\":\"nosuchuser\"}");

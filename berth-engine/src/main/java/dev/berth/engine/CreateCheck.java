@@ -89,6 +89,7 @@ final class CreateCheck {
         if (host != null) types(cast(host), "HostConfig.", HOST);
         String image = body.string("Image", "");
         if (!image.isEmpty()) reference(image);
+        config(body);
         if (host == null) return;
         JsonObject h = body.object("HostConfig");
         resources(h);
@@ -97,6 +98,40 @@ final class CreateCheck {
         for (JsonObject mount : h.objects("Mounts")) mount(mount);
         h.stringMap("Tmpfs").forEach(CreateCheck::tmpfs);
         for (JsonObject u : h.objects("Ulimits")) ulimit(u);
+        for (String cap : h.strings("CapAdd")) capability(cap);
+        for (String cap : h.strings("CapDrop")) capability(cap);
+    }
+
+    /** Config values moby's verifyContainerSettings refuses. */
+    private static void config(JsonObject c) {
+        String wd = c.string("WorkingDir", "");
+        if (!wd.isEmpty() && !wd.startsWith("/")) throw bad("the working directory '" + wd + "' is invalid, it needs to be an absolute path");
+        for (String e : c.strings("Env")) if (e.isEmpty() || e.startsWith("=")) throw bad("invalid environment variable: " + e);
+        String stop = c.string("StopSignal", "");
+        if (!stop.isEmpty()) {
+            try {
+                dev.berth.runtime.linux.Signals.parse(stop);
+            } catch (IllegalArgumentException e) {
+                throw bad("Invalid signal: " + stop);
+            }
+        }
+        JsonObject vols = c.object("Volumes");
+        if (vols != null) {
+            for (String dest : vols.map().keySet()) {
+                if (!dest.startsWith("/")) {
+                    throw bad("invalid volume specification: '" + dest + "': invalid mount config for type \"volume\": invalid mount path: '"
+                            + dest + "' mount path must be absolute");
+                }
+            }
+        }
+    }
+
+    /** A capability docker knows (with or without CAP_, any case), or ALL. */
+    private static void capability(String cap) {
+        String c = cap.toUpperCase(java.util.Locale.ROOT);
+        if (c.equals("ALL")) return;
+        if (!c.startsWith("CAP_")) c = "CAP_" + c;
+        if (dev.berth.runtime.plan.Capabilities.number(c) < 0) throw bad("unknown capability: \"" + c + "\"");
     }
 
     /** An image name or id docker could parse, else moby's "invalid reference format". */

@@ -200,6 +200,7 @@ public final class Engine implements AutoCloseable {
         List<String> args = new ArrayList<>();
         if (config.get("Entrypoint") instanceof List<?> ep) ep.forEach(x -> args.add(String.valueOf(x)));
         if (config.get("Cmd") instanceof List<?> cmd) cmd.forEach(x -> args.add(String.valueOf(x)));
+        if (args.isEmpty()) throw new EngineException(400, "No command specified"); // moby's mergeAndVerifyConfig
         c.put("Path", args.isEmpty() ? "" : args.getFirst());
         c.put("Args", args.isEmpty() ? List.of() : args.subList(1, args.size()));
         c.put("State", Json.obj("Status", "created", "Running", false, "Paused", false, "Restarting", false, "OOMKilled", false,
@@ -273,6 +274,24 @@ public final class Engine implements AutoCloseable {
                     Map<String, Object> v = volumes.create(p[0], Map.of(), false);
                     out.add(Json.obj("Type", "volume", "Name", p[0], "Source", v.get("Mountpoint"), "Destination", p[1], "Driver", "local",
                             "Mode", p.length == 3 ? p[2] : "z", "RW", rw, "Propagation", ""));
+                }
+            }
+        }
+        if (hostConfig.get("Mounts") instanceof List<?> l) { // --mount, checked by CreateCheck
+            for (Object o : l) {
+                Map<?, ?> mt = (Map<?, ?>) o;
+                String type = String.valueOf(mt.get("Type")), target = String.valueOf(mt.get("Target"));
+                String source = mt.get("Source") == null ? "" : String.valueOf(mt.get("Source"));
+                boolean rw = !Boolean.TRUE.equals(mt.get("ReadOnly"));
+                covered.add(target);
+                switch (type) {
+                    case "bind" -> out.add(Json.obj("Type", "bind", "Source", source, "Destination", target, "Mode", "", "RW", rw, "Propagation", "rprivate"));
+                    case "volume" -> {
+                        Map<String, Object> v = volumes.create(source.isEmpty() ? null : source, Map.of(), source.isEmpty());
+                        out.add(Json.obj("Type", "volume", "Name", v.get("Name"), "Source", v.get("Mountpoint"), "Destination", target,
+                                "Driver", "local", "Mode", "z", "RW", rw, "Propagation", ""));
+                    }
+                    default -> out.add(Json.obj("Type", "tmpfs", "Source", "", "Destination", target, "Mode", "", "RW", rw, "Propagation", ""));
                 }
             }
         }

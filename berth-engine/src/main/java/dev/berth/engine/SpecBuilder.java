@@ -101,6 +101,17 @@ final class SpecBuilder {
         }
         for (Object o : containerMounts) {
             Map<?, ?> m = (Map<?, ?>) o;
+            if ("tmpfs".equals(m.get("Type"))) { // --mount type=tmpfs
+                List<String> opts = new ArrayList<>(List.of("nosuid", "nodev", "noexec", Boolean.TRUE.equals(m.get("RW")) ? "rw" : "ro"));
+                for (JsonObject hm : host.objects("Mounts")) {
+                    JsonObject t = hm.object("TmpfsOptions");
+                    if (!m.get("Destination").equals(hm.string("Target")) || t == null) continue;
+                    if (t.longValue("SizeBytes", 0) > 0) opts.add("size=" + t.longValue("SizeBytes", 0));
+                    if (t.longValue("Mode", 0) > 0) opts.add("mode=" + Long.toOctalString(t.longValue("Mode", 0)));
+                }
+                mounts.add(Json.obj("destination", m.get("Destination"), "type", "tmpfs", "source", "tmpfs", "options", opts));
+                continue;
+            }
             Path source = Path.of(String.valueOf(m.get("Source")));
             if (!Files.exists(source)) Files.createDirectories(source); // docker creates a missing bind source
             mounts.add(Json.obj("destination", m.get("Destination"), "type", "bind", "source", source.toString(),

@@ -309,10 +309,17 @@ class BadInputTest {
         dockerFails(125, "Invalid signal", "run", "--stop-signal", "SIGNOPE", "busybox", "true");
     }
 
+    /** A failed start leaves the created container (row, snapshot, dir), but no mount, cgroup or process. */
+    void startLeftOnlyTheContainer(String id) throws Exception {
+        assertThat(d.leaks(List.of(id))).as("after the failed start").allMatch(l -> l.startsWith("container row " + id)
+                || l.startsWith("snapshot " + id) || l.startsWith("container dir ") && l.endsWith(id));
+    }
+
     @Test
     void unknownUser_errorAtStartNamingIt() throws Exception {
         String id = create(null, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"User\":\"nosuchuser\"}");
         error(send("POST", "/containers/" + id + "/start", null), 400, "unable to find user nosuchuser");
+        startLeftOnlyTheContainer(id);
         var r = docker.run("run", "--user", "nosuchuser2", "busybox", "true");
         assertThat(r.exit()).as(r.output()).isEqualTo(125);
         assertThat(r.stderr()).contains("unable to find user nosuchuser2");
@@ -323,6 +330,7 @@ class BadInputTest {
     void missingEntrypoint_400AtStart_exit127() throws Exception {
         String id = create(null, "{\"Image\":\"busybox\",\"Entrypoint\":[\"nosuchcmd\"]}");
         error(send("POST", "/containers/" + id + "/start", null), 400, "exec: \"nosuchcmd\": executable file not found in $PATH");
+        startLeftOnlyTheContainer(id);
         var inspect = dev.berth.oci.json.Json.parseObject(send("GET", "/containers/" + id + "/json", null).text(), "inspect");
         assertThat(inspect.object("State").longValue("ExitCode", -1)).isEqualTo(127);
         assertThat(inspect.object("State").string("Error")).contains("executable file not found in $PATH");

@@ -370,7 +370,13 @@ public final class Engine implements AutoCloseable {
             Path rootfs = snapshots.mergedDir(id);
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
-            Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            Map<String, Object> spec;
+            try {
+                spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            } catch (IOException | RuntimeException e) { // refused (an unknown user, say): nothing stays mounted
+                Snapshots.unmount(rootfs);
+                throw e;
+            }
             Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             try {
@@ -405,6 +411,12 @@ public final class Engine implements AutoCloseable {
                 st.put("Error", f.message());
                 st.put("ExitCode", f.exitCode());
                 save(c);
+                try {
+                    runtime.delete(id, true); // the runtime's record, cgroup and any process of the failed start
+                } catch (RuntimeException | IOException ignored) {
+                    // nothing was made
+                }
+                Snapshots.unmount(rootfs);
                 throw new EngineException(400, f.message());
             }
             Map<String, Object> st = state(c);

@@ -375,6 +375,11 @@ class BadInputTest {
         error(send("GET", "/containers/json?filters=%7Bbad", null), 400, "filters");
         error(send("POST", "/containers/qq/wait?condition=bogus", null), 400, "condition");
         error(send("POST", "/containers/qq/kill?signal=NOPE", null), 400, "Invalid signal: NOPE");
+        error(send("GET", "/events?since=abc", null), 400, "since");
+        // the CLI sends seconds.nanoseconds for --since 1m: a timestamp, not bad input
+        var events = docker.run("events", "--since", "1m", "--until", "0s", "--filter", "container=qq");
+        assertThat(events.exit()).as(events.output()).isZero();
+        assertThat(events.stdout()).contains("container create " + id);
         assertThat(id).isNotEmpty();
     }
 

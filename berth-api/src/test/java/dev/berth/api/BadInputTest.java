@@ -295,6 +295,17 @@ class BadInputTest {
         assertThat(d.daemon.engine().volumes().list()).as("the anonymous volume went with --rm").isEmpty();
     }
 
+    /** The CLI sends a --security-opt seccomp profile inline (it was read as a path, a 500 at start). */
+    @Test
+    void seccompProfileInline_applies() throws Exception {
+        Path profile = tmp.resolve("profile.json");
+        Files.writeString(profile, "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+        var r = docker.run("run", "--rm", "--security-opt", "seccomp=" + profile, "busybox", "sh", "-c", "mkdir /x || echo refused");
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.stdout()).isEqualTo("refused\n");
+        assertThat(r.stderr()).contains("Operation not permitted");
+    }
+
     @Test
     void badConfigValues_400() throws Exception {
         badCreate("", "{\"Image\":\"busybox\",\"WorkingDir\":\"rel\"}", 400, "the working directory 'rel' is invalid, it needs to be an absolute path");
@@ -304,6 +315,13 @@ class BadInputTest {
         badCreate("", "{\"Image\":\"busybox\",\"Entrypoint\":[]}", 400, "No command specified");
         badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"CapAdd\":[\"BOGUS\"]}}", 400, "unknown capability: \"CAP_BOGUS\"");
         badCreate("", "{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Retries\":-1}}", 400, "Retries");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"SecurityOpt\":[\"bogus\"]}}", 400, "invalid --security-opt 1: \"bogus\"");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"SecurityOpt\":[\"seccomp={nope\"]}}", 400, "Decoding seccomp profile failed");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"CpusetCpus\":\"abc\"}}", 400, "Invalid value abc for cpuset cpus");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"CpusetCpus\":\"0-999\"}}", 400, "Requested CPUs are not available - requested 0-999");
+        badCreate("", "{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":10485760,\"MemorySwap\":7340032}}", 400,
+                "Minimum memoryswap limit should be larger than memory limit");
+        dockerFails(125, "Invalid value abc for cpuset cpus", "run", "--cpuset-cpus", "abc", "busybox", "true");
         dockerFails(125, "the working directory 'rel' is invalid", "run", "-w", "rel", "busybox", "true");
         dockerFails(125, "unknown capability", "run", "--cap-add", "BOGUS", "busybox", "true");
         dockerFails(125, "Invalid signal", "run", "--stop-signal", "SIGNOPE", "busybox", "true");
@@ -338,6 +356,15 @@ class BadInputTest {
         assertThat(r.exit()).as(r.output()).isEqualTo(127);
         assertThat(r.stderr()).contains("exec: \"nosuchcmd2\": executable file not found in $PATH");
         clean(r.output());
+        // with --rm the container that could not start is removed, which docker run waits for
+        int before = d.daemon.engine().list(true).size();
+        var rm = docker.run("run", "--rm", "--entrypoint", "/no/such/file", "busybox");
+        assertThat(rm.exit()).as(rm.output()).isEqualTo(127);
+        assertThat(rm.stderr()).contains("exec: \"/no/such/file\": stat /no/such/file: no such file or directory");
+        var rmUser = docker.run("run", "--rm", "--user", "nosuchuser3", "busybox", "true");
+        assertThat(rmUser.exit()).as(rmUser.output()).isEqualTo(125);
+        assertThat(rmUser.stderr()).contains("unable to find user nosuchuser3");
+        assertThat(d.daemon.engine().list(true)).hasSize(before);
     }
 
     /** The other endpoints that take a body or a name: volumes, exec, rename, tag, pull. */

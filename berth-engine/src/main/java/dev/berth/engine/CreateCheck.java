@@ -98,6 +98,9 @@ final class CreateCheck {
         for (JsonObject mount : h.objects("Mounts")) mount(mount);
         h.stringMap("Tmpfs").forEach(CreateCheck::tmpfs);
         for (JsonObject u : h.objects("Ulimits")) ulimit(u);
+        for (String opt : h.strings("SecurityOpt")) securityOpt(opt);
+        cpuset(h.string("CpusetCpus", ""), "cpus", Runtime.getRuntime().availableProcessors());
+        cpuset(h.string("CpusetMems", ""), "mems", -1);
         for (String cap : h.strings("CapAdd")) capability(cap);
         for (String cap : h.strings("CapDrop")) capability(cap);
     }
@@ -122,6 +125,44 @@ final class CreateCheck {
                     throw bad("invalid volume specification: '" + dest + "': invalid mount config for type \"volume\": invalid mount path: '"
                             + dest + "' mount path must be absolute");
                 }
+            }
+        }
+    }
+
+    /** A --security-opt moby knows; a seccomp profile must at least be JSON. */
+    private static void securityOpt(String opt) {
+        String[] kv = opt.split("[=:]", 2);
+        switch (kv[0]) {
+            case "no-new-privileges" -> {
+                if (kv.length == 2 && !Set.of("true", "false").contains(kv[1])) throw bad("invalid --security-opt 2: \"" + opt + "\"");
+            }
+            case "seccomp" -> {
+                if (kv.length < 2 || kv[1].isBlank()) throw bad("invalid --security-opt 2: \"" + opt + "\"");
+                if (kv[1].strip().startsWith("{")) {
+                    try {
+                        dev.berth.oci.json.Json.parse(kv[1], "seccomp profile");
+                    } catch (IllegalArgumentException e) {
+                        throw bad("Decoding seccomp profile failed: " + e.getMessage());
+                    }
+                }
+            }
+            case "apparmor", "label", "systempaths", "writable-cgroups" -> {
+                if (kv.length < 2) throw bad("invalid --security-opt 2: \"" + opt + "\"");
+            }
+            default -> throw bad("invalid --security-opt 1: \"" + opt + "\"");
+        }
+    }
+
+    /** --cpuset-cpus and --cpuset-mems: lists and ranges ("0-2,4"); cpus within the machine's. */
+    private static void cpuset(String set, String what, int available) {
+        if (set.isEmpty()) return;
+        if (!set.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) throw bad("Invalid value " + set + " for cpuset " + what);
+        for (String part : set.split(",")) {
+            String[] r = part.split("-");
+            long lo = Long.parseLong(r[0]), hi = Long.parseLong(r[r.length - 1]);
+            if (lo > hi) throw bad("Invalid value " + set + " for cpuset " + what);
+            if (available > 0 && hi >= available) {
+                throw bad("Requested CPUs are not available - requested " + set + ", available: 0-" + (available - 1));
             }
         }
     }

@@ -352,7 +352,15 @@ public final class Engine implements AutoCloseable {
     // ------------------------------------------------------------------ start, exit
 
     public void start(String ref) throws IOException {
-        startContainer((String) find(ref).get("Id"), true);
+        String id = (String) find(ref).get("Id");
+        try {
+            startContainer(id, true);
+        } catch (IOException | RuntimeException e) {
+            // moby: a --rm container that cannot start is removed (docker run --rm waits for that, else forever)
+            boolean notModified = e instanceof EngineException ee && ee.status() == 304;
+            if (!notModified && Boolean.TRUE.equals(obj(find(id), "HostConfig").boolOrNull("AutoRemove"))) remove(id, true, true);
+            throw e;
+        }
     }
 
     /** Starts a container: by a user (docker start), or by its restart policy or the daemon's start (byUser false). */

@@ -425,6 +425,10 @@ class BadInputTest {
             error(c.read(false), 431, "request head larger than");
         }
         try (RawClient c = RawClient.connect(d.socket)) {
+            c.write("POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n\r\n{\"Image\":\"busybox\"}");
+            error(c.read(false), 400, "unsupported Content-Type header (text/plain): must be 'application/json'");
+        }
+        try (RawClient c = RawClient.connect(d.socket)) {
             c.write("GARBAGE\r\n\r\n");
             error(c.read(false), 400, "malformed HTTP request");
         }

@@ -134,6 +134,59 @@ class BadInputTest {
         badCreate("", "{\"Image\":\"\"}", 400, "No image specified");
     }
 
+    /**
+     * Every field of docker's Config and HostConfig with values of every JSON kind: a create is a 201 or a
+     * 4xx, never a 500, and what was created starts or is refused with a 4xx, never a 500.
+     */
+    @Test
+    void everyFieldWithEveryKind_neverA500() throws Exception {
+        List<String> config = List.of("Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty",
+                "OpenStdin", "StdinOnce", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Volumes", "WorkingDir", "Entrypoint",
+                "NetworkDisabled", "MacAddress", "OnBuild", "Labels", "StopSignal", "StopTimeout", "Shell", "NetworkingConfig");
+        List<String> host = List.of("Binds", "ContainerIDFile", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove",
+                "VolumeDriver", "VolumesFrom", "ConsoleSize", "Annotations", "CapAdd", "CapDrop", "CgroupnsMode", "Dns", "DnsOptions",
+                "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "Cgroup", "Links", "OomScoreAdj", "PidMode", "Privileged",
+                "PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "StorageOpt", "Tmpfs", "UTSMode", "UsernsMode", "ShmSize", "Sysctls",
+                "Runtime", "Isolation", "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight", "BlkioWeightDevice",
+                "BlkioDeviceReadBps", "CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime", "CpusetCpus", "CpusetMems",
+                "Devices", "DeviceCgroupRules", "DeviceRequests", "KernelMemoryTCP", "MemoryReservation", "MemorySwap",
+                "MemorySwappiness", "OomKillDisable", "PidsLimit", "Ulimits", "Init", "Mounts", "MaskedPaths", "ReadonlyPaths");
+        List<String> values = List.of("5", "-1", "1.5", "1e400", "\"x\"", "\"\"", "true", "[]", "[1]", "[\"x\"]", "[{}]", "{}", "{\"a\":1}",
+                "{\"a\":\"b\"}", "null", "[null]");
+        int created = 0, refused = 0;
+        List<String> faults = new ArrayList<>();
+        for (String field : concat(config, host)) {
+            for (String v : values) {
+                String body = host.contains(field) && !config.contains(field)
+                        ? "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"" + field + "\":" + v + "}}"
+                        : "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"" + field + "\":" + v + "}";
+                var r = send("POST", "/containers/create", body);
+                if (!List.of(201, 400, 404, 409).contains(r.status()) || r.text().contains("Exception")) faults.add(body + " -> " + r.status() + " " + r.text());
+                if (r.status() != 201) {
+                    refused++;
+                    continue;
+                }
+                created++;
+                String id = dev.berth.oci.json.Json.parseObject(r.text(), "reply").string("Id");
+                var start = send("POST", "/containers/" + id + "/start", null);
+                if (!List.of(204, 400, 404, 409).contains(start.status()) || start.text().contains("Exception")) {
+                    faults.add("start of " + body + " -> " + start.status() + " " + start.text());
+                }
+                var rm = send("DELETE", "/containers/" + id + "?force=1&v=1", null);
+                if (rm.status() != 204) faults.add("rm of " + body + " -> " + rm.status() + " " + rm.text());
+            }
+        }
+        System.out.println("every field with every kind: " + created + " created, " + refused + " refused");
+        assertThat(faults).isEmpty();
+        assertThat(d.leaks(List.of())).isEmpty();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     /** Unknown fields are ignored and nulls read as absent, as docker does: the container runs. */
     @Test
     void unknownFieldsAndNulls_accepted() throws Exception {

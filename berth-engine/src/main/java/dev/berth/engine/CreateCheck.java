@@ -243,6 +243,7 @@ final class CreateCheck {
     /** An int64: a whole number in range (Go refuses 1.5, 1e400 and 2^64 for an int64 field). */
     private static void integer(Object v, String p) {
         boolean ok = switch (v) {
+            case null -> false;
             case Long l -> true;
             case BigInteger b -> false;
             case Double d -> !d.isInfinite() && d == Math.rint(d) && Math.abs(d) < 9.2e18;

@@ -148,6 +148,7 @@ public final class StreamRoutes {
         if (v == null || v.isEmpty() || v.equals("0")) return null;
         try {
             double secs = Double.parseDouble(v);
+            if (!(Math.abs(secs) < 1e12)) throw ApiException.badRequest("invalid time \"" + v + "\""); // NaN too
             return Instant.ofEpochSecond((long) secs, (long) ((secs - (long) secs) * 1e9));
         } catch (NumberFormatException e) {
             try {

@@ -464,6 +464,72 @@ class BadInputTest {
         assertThat(id).isNotEmpty();
     }
 
+    /** Pause, unpause and kill right after a kill, while the exit is being recorded: 409 (or done), never a 500. */
+    @Test
+    void verbsRacingAnExit_409NotA500() throws Exception {
+        List<String> faults = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = create(null, "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"100\"]}");
+            assertThat(send("POST", "/containers/" + id + "/start", null).status()).isEqualTo(204);
+            if (i % 2 == 1) send("POST", "/containers/" + id + "/pause", null);
+            try (RawClient c = RawClient.connect(d.socket)) {
+                c.write("POST /containers/" + id + "/kill HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "POST /containers/" + id + "/pause HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "POST /containers/" + id + "/unpause HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "POST /containers/" + id + "/kill HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n");
+                for (int k = 0; k < 4; k++) {
+                    var r = c.read(false);
+                    if (r.status() >= 500) faults.add(k + ": " + r.status() + " " + r.text());
+                }
+            }
+        }
+        assertThat(faults).isEmpty();
+    }
+
+    /** Every query parameter of the container, image, volume and event endpoints with junk: never a 500. */
+    @Test
+    void everyQueryParameterWithJunk_neverA500() throws Exception {
+        create("fz", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"100\"]}");
+        assertThat(send("POST", "/containers/fz/start", null).status()).isEqualTo(204);
+        String[][] endpoints = {
+                {"GET", "/containers/json", "all", "limit", "size", "filters"},
+                {"GET", "/containers/fz/json", "size"},
+                {"GET", "/containers/fz/logs?stdout=1", "follow=0&x", "stderr", "since", "until", "timestamps", "tail"},
+                {"GET", "/containers/fz/top", "ps_args"},
+                {"GET", "/containers/fz/stats?stream=0", "one-shot"},
+                {"POST", "/containers/fz/resize", "h", "w"},
+                {"POST", "/containers/fz/kill", "signal"},
+                {"POST", "/containers/fz/pause", "x"},
+                {"POST", "/containers/fz/unpause", "x"},
+                {"POST", "/containers/fz/rename", "name"},
+                {"POST", "/containers/fz/wait", "condition"},
+                {"POST", "/containers/fz/restart", "t", "signal"},
+                {"POST", "/containers/fz/stop", "t", "signal"},
+                {"GET", "/images/json", "all", "filters", "digests", "shared-size"},
+                {"GET", "/images/busybox/json", "x"},
+                {"GET", "/images/busybox/history", "x"},
+                {"POST", "/images/busybox/tag", "repo", "tag"},
+                {"DELETE", "/images/nosuch", "force", "noprune"},
+                {"GET", "/volumes", "filters"},
+                {"POST", "/volumes/prune", "filters"},
+                {"GET", "/events?until=1", "since", "filters"},
+                {"POST", "/containers/prune?filters=%7B%22label%22%3A%5B%22nothing%3Dhere%22%5D%7D", "x"},
+                {"GET", "/info", "x"}, {"GET", "/version", "x"}, {"GET", "/_ping", "x"},
+        };
+        List<String> junk = List.of("abc", "-1", "99999999999999999999", "", "%7B", "%00", "1.5", "%E2%82%AC");
+        List<String> faults = new ArrayList<>();
+        for (String[] e : endpoints) {
+            for (int i = 2; i < e.length; i++) {
+                for (String v : junk) {
+                    String target = e[1] + (e[1].contains("?") ? "&" : "?") + e[i] + "=" + v;
+                    var r = send(e[0], target, e[0].equals("GET") ? null : "");
+                    if (r.status() >= 500 || r.text().contains("Exception")) faults.add(e[0] + " " + target + " -> " + r.status() + " " + r.text());
+                }
+            }
+        }
+        assertThat(faults).isEmpty();
+    }
+
     @Test
     void unknownEndpoint_404_badVersion_400_hugeHeaders_431() throws Exception {
         error(send("GET", "/v1.50/nothing/here", null), 404, "page not found");

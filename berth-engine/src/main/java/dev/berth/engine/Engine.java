@@ -572,7 +572,11 @@ public final class Engine implements AutoCloseable {
                 return;
             }
         }
-        runtime.kill((String) c.get("Id"), sig, false);
+        try {
+            runtime.kill((String) c.get("Id"), sig, false);
+        } catch (IllegalStateException ended) { // it exited before its exit was recorded
+            throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
+        }
         event(c, "kill", Map.of("signal", Integer.toString(sig)));
     }
 
@@ -689,7 +693,11 @@ public final class Engine implements AutoCloseable {
         synchronized (lock(id)) {
             if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + id + " is not running");
             if (Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is already paused");
-            runtime.pause(id);
+            try {
+                runtime.pause(id);
+            } catch (IllegalStateException ended) { // it exited before its exit was recorded
+                throw new EngineException(409, "Container " + id + " is not running");
+            }
             state(c).put("Paused", true);
             state(c).put("Status", "paused");
             save(c);
@@ -702,7 +710,11 @@ public final class Engine implements AutoCloseable {
         String id = (String) c.get("Id");
         synchronized (lock(id)) {
             if (!Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is not paused");
-            runtime.resume(id);
+            try {
+                runtime.resume(id);
+            } catch (IllegalStateException ended) {
+                throw new EngineException(409, "Container " + id + " is not paused");
+            }
             state(c).put("Paused", false);
             state(c).put("Status", "running");
             save(c);

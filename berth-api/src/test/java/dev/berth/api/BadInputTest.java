@@ -464,7 +464,7 @@ class BadInputTest {
         assertThat(id).isNotEmpty();
     }
 
-    /** Pause, unpause and kill right after a kill, while the exit is being recorded: 409 (or done), never a 500. */
+    /** Verbs right after a kill, while the exit is being recorded: 409 (or done), never a 500. */
     @Test
     void verbsRacingAnExit_409NotA500() throws Exception {
         List<String> faults = new ArrayList<>();
@@ -476,8 +476,14 @@ class BadInputTest {
                 c.write("POST /containers/" + id + "/kill HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
                         + "POST /containers/" + id + "/pause HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
                         + "POST /containers/" + id + "/unpause HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
-                        + "POST /containers/" + id + "/kill HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n");
-                for (int k = 0; k < 4; k++) {
+                        + "POST /containers/" + id + "/kill HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "GET /containers/" + id + "/top HTTP/1.1\r\nHost: d\r\n\r\n"
+                        + "POST /containers/" + id + "/exec HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"Cmd\":[\"true\"]}"
+                        + "GET /containers/" + id + "/stats?stream=0 HTTP/1.1\r\nHost: d\r\n\r\n"
+                        + "POST /containers/" + id + "/stop?t=0 HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "POST /containers/" + id + "/restart?t=0 HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+                        + "DELETE /containers/" + id + "?force=1 HTTP/1.1\r\nHost: d\r\n\r\n");
+                for (int k = 0; k < 10; k++) {
                     var r = c.read(false);
                     if (r.status() >= 500) faults.add(k + ": " + r.status() + " " + r.text());
                 }

@@ -182,6 +182,31 @@ class BadInputTest {
         assertThat(d.leaks(List.of())).isEmpty();
     }
 
+    /** The other JSON bodies (exec create, volume create) with every field of every kind: never a 500. */
+    @Test
+    void execAndVolumeBodies_neverA500() throws Exception {
+        create("fx", "{\"Image\":\"busybox\",\"Cmd\":[\"sleep\",\"100\"]}");
+        assertThat(send("POST", "/containers/fx/start", null).status()).isEqualTo(204);
+        List<String> values = List.of("5", "-1", "1e400", "\"x\"", "\"\"", "true", "[]", "[1]", "[\"x\"]", "{}", "{\"a\":1}", "null", "[null]");
+        List<String> faults = new ArrayList<>();
+        for (String field : List.of("Cmd", "Env", "User", "WorkingDir", "Tty", "AttachStdin", "AttachStdout", "Privileged", "DetachKeys", "ConsoleSize")) {
+            for (String v : values) {
+                String body = "{\"Cmd\":[\"true\"],\"" + field + "\":" + v + "}";
+                var r = send("POST", "/containers/fx/exec", body);
+                if (r.status() >= 500 || r.text().contains("Exception")) faults.add("exec " + body + " -> " + r.status() + " " + r.text());
+            }
+        }
+        for (String field : List.of("Name", "Labels", "Driver", "DriverOpts")) {
+            for (String v : values) {
+                String body = field.equals("Name") ? "{\"Name\":" + v + "}" : "{\"Name\":\"fz-vol\",\"" + field + "\":" + v + "}";
+                var r = send("POST", "/volumes/create", body);
+                if (r.status() >= 500 || r.text().contains("Exception")) faults.add("volume " + body + " -> " + r.status() + " " + r.text());
+                if (r.status() == 201) send("DELETE", "/volumes/" + dev.berth.oci.json.Json.parseObject(r.text(), "v").string("Name"), null);
+            }
+        }
+        assertThat(faults).isEmpty();
+    }
+
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);

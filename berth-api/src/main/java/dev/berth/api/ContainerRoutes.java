@@ -33,9 +33,9 @@ public final class ContainerRoutes {
         r.get("/containers/json", c::list);
         r.get("/containers/{id}/json", (q, s) -> s.json(200, engine.inspect(q.param("id"))));
         r.post("/containers/{id}/start", (q, s) -> noContent(s, () -> engine.start(q.param("id"))));
-        r.post("/containers/{id}/stop", (q, s) -> noContent(s, () -> engine.stop(q.param("id"), timeout(q), q.query("signal"))));
+        r.post("/containers/{id}/stop", (q, s) -> noContent(s, () -> engine.stop(q.param("id"), timeout(q), signal(q))));
         r.post("/containers/{id}/restart", (q, s) -> noContent(s, () -> engine.restart(q.param("id"), timeout(q))));
-        r.post("/containers/{id}/kill", (q, s) -> noContent(s, () -> engine.kill(q.param("id"), q.query("signal"))));
+        r.post("/containers/{id}/kill", (q, s) -> noContent(s, () -> engine.kill(q.param("id"), signal(q))));
         r.post("/containers/{id}/pause", (q, s) -> noContent(s, () -> engine.pause(q.param("id"))));
         r.post("/containers/{id}/unpause", (q, s) -> noContent(s, () -> engine.unpause(q.param("id"))));
         r.post("/containers/{id}/rename", (q, s) -> noContent(s, () -> engine.rename(q.param("id"), q.query("name", ""))));
@@ -61,9 +61,24 @@ public final class ContainerRoutes {
         }
     }
 
+    /** {@code t} in seconds, or null for the container's own; junk is a 400 naming it. */
     private static Integer timeout(Request q) {
-        String t = q.query("t");
-        return t == null || t.isEmpty() ? null : Integer.parseInt(t);
+        long t = q.longQuery("t", Long.MIN_VALUE);
+        if (t == Long.MIN_VALUE) return null;
+        if (t < -1 || t > Integer.MAX_VALUE) throw ApiException.badRequest("invalid value for t: " + t + " is out of range");
+        return (int) t;
+    }
+
+    /** {@code signal}, checked before the container's state as moby does: an unknown one is a 400. */
+    private static String signal(Request q) {
+        String s = q.query("signal");
+        if (s == null || s.isEmpty()) return s;
+        try {
+            dev.berth.runtime.linux.Signals.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("Invalid signal: " + s);
+        }
+        return s;
     }
 
     private void create(Request q, Response s) throws IOException {

@@ -23,13 +23,13 @@ final class Routes {
                 h.handle(q, s);
             } catch (EngineException e) {
                 if (e.status() == 304 && !s.committed()) s.empty(304);
-                else throw new ApiException(e.status(), e.getMessage());
+                else throw new ApiException(e.status(), ApiException.oneLine(e));
             } catch (dev.berth.network.NetworkException e) {
-                throw new ApiException(e.status(), e.getMessage());
+                throw new ApiException(e.status(), ApiException.oneLine(e));
             } catch (ImageNotFoundException e) {
                 throw ApiException.notFound(e.getMessage());
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest(e.getMessage());
+                throw ApiException.badRequest(ApiException.oneLine(e));
             }
         };
     }

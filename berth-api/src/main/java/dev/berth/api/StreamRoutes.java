@@ -109,7 +109,7 @@ public final class StreamRoutes {
         boolean tty = tty(id), follow = q.bool("follow"), timestamps = q.bool("timestamps");
         boolean stdout = q.bool("stdout"), stderr = q.bool("stderr");
         String t = q.query("tail", "all");
-        int tail = t.equals("all") || t.isEmpty() ? -1 : Integer.parseInt(t);
+        int tail = t.equals("all") || t.isEmpty() ? -1 : (int) Math.max(-1, Math.min(Integer.MAX_VALUE, q.longQuery("tail", -1)));
         Instant since = time(q.query("since")), until = time(q.query("until"));
         try (LogReader r = engine.logs(id, tail, since, until);
              StreamWriter w = s.stream(200, tty ? Mux.RAW_STREAM : Mux.MULTIPLEXED_STREAM)) {
@@ -148,6 +148,7 @@ public final class StreamRoutes {
         if (v == null || v.isEmpty() || v.equals("0")) return null;
         try {
             double secs = Double.parseDouble(v);
+            if (!(Math.abs(secs) < 1e12)) throw ApiException.badRequest("invalid time \"" + v + "\""); // NaN too
             return Instant.ofEpochSecond((long) secs, (long) ((secs - (long) secs) * 1e9));
         } catch (NumberFormatException e) {
             try {

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.api.http.Request;
 import dev.berth.api.http.Router;
 import dev.berth.api.http.StreamWriter;
 import dev.berth.engine.Engine;
@@ -54,7 +55,7 @@ public final class VolumeRoutes {
             s.json(200, Json.obj("VolumesDeleted", deleted, "SpaceReclaimed", 0));
         });
         r.get("/events", (q, s) -> {
-            long since = q.longQuery("since", -1), until = q.longQuery("until", -1);
+            long since = seconds(q, "since"), until = seconds(q, "until");
             Map<String, List<String>> f = q.filters();
             BlockingQueue<Map<String, Object>> live = engine.events().subscribe();
             boolean[] gone = {false};
@@ -69,6 +70,17 @@ public final class VolumeRoutes {
                 engine.events().unsubscribe(live);
             }
         });
+    }
+
+    /**
+     * {@code since}/{@code until} of /events in whole seconds, or -1 when absent: the docker CLI sends
+     * {@code seconds.nanoseconds} (its GetTimestamp), a bare number of seconds passes too; anything else is a 400.
+     */
+    private static long seconds(Request q, String name) {
+        String v = q.query(name);
+        if (v == null || v.isEmpty()) return -1;
+        if (!v.matches("\\d{1,15}(\\.\\d{1,9})?")) throw ApiException.badRequest("invalid value for " + name + ": \"" + v + "\" is not a timestamp");
+        return Long.parseLong(v.contains(".") ? v.substring(0, v.indexOf('.')) : v);
     }
 
     private static boolean matches(Map<String, Object> e, Map<String, List<String>> f) {

@@ -183,6 +183,7 @@ public final class Engine implements AutoCloseable {
 
     /** docker create: the body is docker's Config with HostConfig inside it. Returns {Id, Warnings}. */
     public Map<String, Object> create(String name, JsonObject body) throws IOException {
+        CreateCheck.check(body); // refused before anything is made
         String imageRef = body.string("Image", "");
         if (imageRef.isEmpty()) throw new EngineException(400, "No image specified");
         Image img;
@@ -208,6 +209,7 @@ public final class Engine implements AutoCloseable {
         List<String> args = new ArrayList<>();
         if (config.get("Entrypoint") instanceof List<?> ep) ep.forEach(x -> args.add(String.valueOf(x)));
         if (config.get("Cmd") instanceof List<?> cmd) cmd.forEach(x -> args.add(String.valueOf(x)));
+        if (args.isEmpty()) throw new EngineException(400, "No command specified"); // moby's mergeAndVerifyConfig
         c.put("Path", args.isEmpty() ? "" : args.getFirst());
         c.put("Args", args.isEmpty() ? List.of() : args.subList(1, args.size()));
         c.put("State", Json.obj("Status", "created", "Running", false, "Paused", false, "Restarting", false, "OOMKilled", false,
@@ -342,7 +344,15 @@ public final class Engine implements AutoCloseable {
     // ------------------------------------------------------------------ start, exit
 
     public void start(String ref) throws IOException {
-        startContainer((String) find(ref).get("Id"), true);
+        String id = (String) find(ref).get("Id");
+        try {
+            startContainer(id, true);
+        } catch (IOException | RuntimeException e) {
+            // moby: a --rm container that cannot start is removed (docker run --rm waits for that, else forever)
+            boolean notModified = e instanceof EngineException ee && ee.status() == 304;
+            if (!notModified && Boolean.TRUE.equals(obj(find(id), "HostConfig").boolOrNull("AutoRemove"))) remove(id, true, true);
+            throw e;
+        }
     }
 
     /** Starts a container: by a user (docker start), or by its restart policy or the daemon's start (byUser false). */
@@ -360,7 +370,13 @@ public final class Engine implements AutoCloseable {
             Path rootfs = snapshots.mergedDir(id);
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
-            Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            Map<String, Object> spec;
+            try {
+                spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+            } catch (IOException | RuntimeException e) { // refused (an unknown user, say): nothing stays mounted
+                Snapshots.unmount(rootfs);
+                throw e;
+            }
             Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
             ContainerNetworks.Attaching attaching = networks.attach(c, spec, dir);
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
@@ -409,11 +425,12 @@ public final class Engine implements AutoCloseable {
                 if (waiting != null) waiting.forEach(f -> f.completeExceptionally(cause));
                 Snapshots.unmount(rootfs); // mounted again at the next start
                 if (e instanceof EngineException refused) throw refused; // the network's refusal (a port in use)
+                StartFailure f = StartFailure.of(e.getMessage());
                 Map<String, Object> st = state(c);
-                st.put("Error", e.getMessage());
-                st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
+                st.put("Error", f.message());
+                st.put("ExitCode", f.exitCode());
                 save(c);
-                throw new EngineException(400, e.getMessage());
+                throw new EngineException(400, f.message());
             }
             Map<String, Object> st = state(c);
             st.put("Status", "running");
@@ -575,7 +592,11 @@ public final class Engine implements AutoCloseable {
                 return;
             }
         }
-        runtime.kill((String) c.get("Id"), sig, false);
+        try {
+            runtime.kill((String) c.get("Id"), sig, false);
+        } catch (IllegalStateException ended) { // it exited before its exit was recorded
+            throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
+        }
         event(c, "kill", Map.of("signal", Integer.toString(sig)));
     }
 
@@ -697,7 +718,11 @@ public final class Engine implements AutoCloseable {
         synchronized (lock(id)) {
             if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + id + " is not running");
             if (Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is already paused");
-            runtime.pause(id);
+            try {
+                runtime.pause(id);
+            } catch (IllegalStateException ended) { // it exited before its exit was recorded
+                throw new EngineException(409, "Container " + id + " is not running");
+            }
             state(c).put("Paused", true);
             state(c).put("Status", "paused");
             save(c);
@@ -710,7 +735,11 @@ public final class Engine implements AutoCloseable {
         String id = (String) c.get("Id");
         synchronized (lock(id)) {
             if (!Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is not paused");
-            runtime.resume(id);
+            try {
+                runtime.resume(id);
+            } catch (IllegalStateException ended) {
+                throw new EngineException(409, "Container " + id + " is not paused");
+            }
             state(c).put("Paused", false);
             state(c).put("Status", "running");
             save(c);

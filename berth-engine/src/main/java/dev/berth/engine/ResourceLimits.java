@@ -76,8 +76,8 @@ final class ResourceLimits {
 
     /** What docker stores at create: MemorySwap 0 with a memory limit means twice the limit. */
     static void defaults(Map<String, Object> hostConfig) {
-        long memory = ((Number) hostConfig.getOrDefault("Memory", 0)).longValue();
-        long swap = ((Number) hostConfig.getOrDefault("MemorySwap", 0)).longValue();
+        long memory = hostConfig.get("Memory") instanceof Number n ? n.longValue() : 0;
+        long swap = hostConfig.get("MemorySwap") instanceof Number n ? n.longValue() : 0;
         if (memory > 0 && swap == 0) hostConfig.put("MemorySwap", memory * 2);
     }
 

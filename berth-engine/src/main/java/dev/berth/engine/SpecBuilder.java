@@ -194,10 +194,14 @@ final class SpecBuilder {
     private static Object seccomp(List<String> secOpts) throws IOException {
         for (String o : secOpts) {
             if (o.startsWith("seccomp=") || o.startsWith("seccomp:")) {
-                String v = o.substring(8);
-                if (v.trim().startsWith("{")) return Json.parse(v, "security-opt seccomp"); // the CLI sends the file's content
-                Path file = Path.of(v);
-                return Json.parse(Files.readString(file), file.toString());
+                String v = o.substring(8).strip();
+                // the docker CLI sends the profile itself; a path is berth's own shorthand
+                if (v.startsWith("{")) return Json.parse(v, "seccomp profile");
+                try {
+                    return Json.parse(Files.readString(Path.of(v)), v);
+                } catch (IOException | java.nio.file.InvalidPathException e) {
+                    throw new EngineException(400, "opening seccomp profile (" + v + ") failed: " + e.getMessage());
+                }
             }
         }
         try (InputStream in = SpecBuilder.class.getResourceAsStream("/dev/berth/runtime/seccomp/docker-default-seccomp.json")) {

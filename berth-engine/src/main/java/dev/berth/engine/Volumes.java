@@ -33,7 +33,10 @@ public final class Volumes {
 
     public synchronized Map<String, Object> create(String name, Map<String, String> labels, boolean anonymous) throws IOException {
         String n = name == null || name.isEmpty() ? Names.newId() : name;
-        if (!NAME.matcher(n).matches()) throw new EngineException(400, "create " + n + ": volume name is too short, names should be at least two alphanumeric characters");
+        if (!NAME.matcher(n).matches()) {
+            throw new EngineException(400, "create " + n + ": " + (n.length() < 2 ? "volume name is too short, names should be at least two alphanumeric characters"
+                    : "\"" + n + "\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"));
+        }
         Path dir = root.resolve(n);
         if (Files.exists(dir.resolve("meta.json"))) return inspect(n);
         Files.createDirectories(dir.resolve("_data"));

@@ -27,6 +27,26 @@ public sealed class ApiException extends RuntimeException
         return status;
     }
 
+    /** A failure's message as one line for a client: its first line, or its class's name when it has none. */
+    public static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        if (m == null) return t.getClass().getSimpleName();
+        m = m.strip();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) m = m.substring(0, nl).strip();
+        return m.length() > 1000 ? m.substring(0, 1000) + "..." : m;
+    }
+
+    /**
+     * The 500 message for a failure no handler expected (a bug, or the host failing): its message's first line,
+     * or the kind of failure when it has no message. The stack trace goes to the daemon's log (the server's
+     * {@link HttpServer.Listener#failure}), never to the client.
+     */
+    public static String unexpected(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? "internal server error (" + t.getClass().getSimpleName() + ")" : oneLine(t);
+    }
+
     public static BadRequest badRequest(String message) {
         return new BadRequest(message);
     }

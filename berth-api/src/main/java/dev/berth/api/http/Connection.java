@@ -141,7 +141,7 @@ final class Connection implements Runnable {
         switch (t) {
             case ApiException e -> {
                 status = e.status();
-                message = e.getMessage();
+                message = ApiException.oneLine(e);
                 if (e.getCause() != null) server.listener().failure(request.line(), e);
             }
             case Body.MalformedRequest e -> {
@@ -151,7 +151,7 @@ final class Connection implements Runnable {
             }
             default -> {
                 status = 500;
-                message = t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+                message = ApiException.unexpected(t);
                 server.listener().failure(request.line(), t);
             }
         }

@@ -110,10 +110,16 @@ public record Request(String method, String rawPath, String path, String apiVers
         if (bytes.length > JSON_LIMIT) throw ApiException.badRequest("request body larger than " + JSON_LIMIT + " bytes");
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (text.isBlank()) return Json.parseObject("{}", "request body");
+        String type = header("Content-Type");
+        if (type != null && !type.isBlank() && !type.split(";")[0].strip().equalsIgnoreCase("application/json")) {
+            throw ApiException.badRequest("unsupported Content-Type header (" + type + "): must be 'application/json'"); // moby's CheckForJSON
+        }
         try {
             return Json.parseObject(text, "request body");
         } catch (JsonException e) {
             throw ApiException.badRequest(e.getMessage());
+        } catch (StackOverflowError e) { // no parser recursion survives a body of a million brackets
+            throw ApiException.badRequest("request body: JSON nested too deeply");
         }
     }
 

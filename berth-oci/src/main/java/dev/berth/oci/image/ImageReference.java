@@ -13,7 +13,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 
     public static ImageReference parse(String s) {
-        if (s == null || s.isEmpty()) throw new IllegalArgumentException("invalid reference \"\": an image name is required");
+        if (s == null || s.isEmpty()) throw new IllegalArgumentException("invalid reference format: an image name is required");
         String rest = s;
         Digest digest = null;
         int at = rest.indexOf('@');
@@ -26,7 +26,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (colon > rest.lastIndexOf('/')) {
             tag = rest.substring(colon + 1);
             rest = rest.substring(0, colon);
-            if (!TAG.matcher(tag).matches()) throw new IllegalArgumentException("invalid reference \"" + s + "\": bad tag \"" + tag + "\"");
+            if (!TAG.matcher(tag).matches()) throw new IllegalArgumentException("invalid reference format: bad tag \"" + tag + "\" in \"" + s + "\"");
         }
         String registry = DOCKER_HUB;
         int slash = rest.indexOf('/');
@@ -40,7 +40,11 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (registry.equals(DOCKER_HUB) && !rest.contains("/")) rest = "library/" + rest;
         for (String part : rest.split("/", -1)) {
             if (!COMPONENT.matcher(part).matches()) {
-                throw new IllegalArgumentException("invalid reference \"" + s + "\": repository name must be lowercase letters, digits and separators");
+                // docker's wording (distribution/reference), which the CLI shows as is
+                if (COMPONENT.matcher(part.toLowerCase(java.util.Locale.ROOT)).matches()) {
+                    throw new IllegalArgumentException("invalid reference format: repository name (" + rest + ") must be lowercase");
+                }
+                throw new IllegalArgumentException("invalid reference format");
             }
         }
         if (tag == null && digest == null) tag = "latest";

@@ -1,9 +1,5 @@
 package dev.berth.api;
 
-import dev.berth.oci.image.ImageConfig;
-import dev.berth.oci.image.ImageReference;
-import dev.berth.runtime.BusyboxBundle;
-import dev.berth.runtime.linux.Libc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,31 +17,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DockerEngineTest {
     @TempDir
     static Path tmp;
+    static TestDaemon testDaemon;
     static Daemon daemon;
     static DockerCli docker;
 
     @BeforeAll
     static void start() throws Exception {
-        boolean root = Libc.geteuid() == 0;
-        if (!root) System.err.println("SKIP: the daemon runs containers, which needs root");
-        Assumptions.assumeTrue(root, "needs root");
         Assumptions.assumeTrue(Files.isExecutable(DockerCli.DOCKER), "the docker CLI is not installed at " + DockerCli.DOCKER);
-        Path sock = tmp.resolve("d.sock");
-        daemon = Daemon.start(sock, tmp.resolve("data"), tmp.resolve("run"));
-        var images = daemon.engine().images();
-        Path rootfs = BusyboxBundle.rootfs(tmp.resolve("bb"));
-        Process tar = new ProcessBuilder("tar", "--numeric-owner", "-C", rootfs.toString(), "-cf", "-", ".").start();
-        var d = images.importTarball(tar.getInputStream(), new ImageConfig.Run(null, List.of("PATH=/bin:/sbin"), null, List.of("sh"),
-                null, List.of(), List.of(), Map.of(), null, null, List.of(), null, false), "busybox");
-        images.names().put(ImageReference.parse("busybox"), d);
+        testDaemon = TestDaemon.start(tmp);
+        daemon = testDaemon.daemon;
+        Path sock = testDaemon.socket;
         docker = new DockerCli(sock, tmp.resolve("docker-config"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (daemon == null) return;
-        for (var c : daemon.engine().list(true)) daemon.engine().remove((String) c.get("Id"), true, true);
-        daemon.close();
+        if (testDaemon == null) return;
+        testDaemon.close();
         assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(tmp.toString())).toList()).isEmpty();
     }
 

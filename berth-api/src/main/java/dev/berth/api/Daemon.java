@@ -91,10 +91,15 @@ public final class Daemon implements AutoCloseable {
         }
         Daemon d = start(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]));
         System.err.println("berth daemon: serving the Docker API on " + args[0]);
+        d.serveUntilSignalled();
+    }
+
+    /** Blocks until SIGTERM or SIGINT, then closes the daemon (its containers keep running: live restore). */
+    public void serveUntilSignalled() throws InterruptedException {
         java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                d.close();
+                close();
             } catch (Exception ignored) {
                 // going down anyway
             }

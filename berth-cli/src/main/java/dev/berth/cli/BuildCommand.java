@@ -40,12 +40,7 @@ final class BuildCommand {
             switch (Args.name(f)) {
                 case "-t", "--tag" -> tags.add(a.value(f));
                 case "-f", "--file" -> file = a.value(f);
-                case "--build-arg" -> {
-                    String kv = a.value(f);
-                    int eq = kv.indexOf('=');
-                    if (eq > 0) buildArgs.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    else if (System.getenv(kv) != null) buildArgs.put(kv, System.getenv(kv));
-                }
+                case "--build-arg" -> BuildCommand.buildArg(a.value(f), buildArgs);
                 case "--target" -> target = a.value(f);
                 case "--no-cache" -> noCache = true;
                 case "-q", "--quiet" -> quiet = true;
@@ -78,5 +73,12 @@ final class BuildCommand {
         } finally {
             if (extracted != null) BusyboxBundle.deleteTree(extracted);
         }
+    }
+
+    /** --build-arg K=V, or K alone for the value of $K when it is set, as docker takes it. */
+    static void buildArg(String kv, java.util.Map<String, String> into) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) into.put(kv.substring(0, eq), kv.substring(eq + 1));
+        else if (System.getenv(kv) != null) into.put(kv, System.getenv(kv));
     }
 }

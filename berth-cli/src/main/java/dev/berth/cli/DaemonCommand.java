@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -85,16 +84,7 @@ final class DaemonCommand {
             d.close();
             throw e;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                d.close();
-            } catch (Exception ignored) {
-                // going down anyway
-            }
-            stop.countDown();
-        }));
-        stop.await();
+        d.serveUntilSignalled();
         return 0;
     }
 

@@ -106,12 +106,7 @@ final class DaemonImages {
             switch (Args.name(f)) {
                 case "-t", "--tag" -> q.append("&t=").append(DockerClient.q(a.value(f)));
                 case "-f", "--file" -> file = a.value(f);
-                case "--build-arg" -> {
-                    String kv = a.value(f);
-                    int eq = kv.indexOf('=');
-                    if (eq > 0) buildArgs.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    else if (System.getenv(kv) != null) buildArgs.put(kv, System.getenv(kv));
-                }
+                case "--build-arg" -> BuildCommand.buildArg(a.value(f), buildArgs);
                 case "--target" -> q.append("&target=").append(DockerClient.q(a.value(f)));
                 case "--no-cache" -> q.append("&nocache=1");
                 case "-q", "--quiet" -> {

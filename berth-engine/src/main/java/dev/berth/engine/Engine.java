@@ -408,12 +408,25 @@ public final class Engine implements AutoCloseable {
                 List<CompletableFuture<dev.berth.runtime.Attach>> waiting = pendingAttach.remove(id); // their streams end
                 if (waiting != null) waiting.forEach(f -> f.completeExceptionally(cause));
                 Snapshots.unmount(rootfs); // mounted again at the next start
-                if (e instanceof EngineException refused) throw refused; // the network's refusal (a port in use)
-                Map<String, Object> st = state(c);
-                st.put("Error", e.getMessage());
-                st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
-                save(c);
-                throw new EngineException(400, e.getMessage());
+                EngineException thrown;
+                if (e instanceof EngineException refused) {
+                    thrown = refused; // the network's refusal (a port in use)
+                } else {
+                    Map<String, Object> st = state(c);
+                    st.put("Error", e.getMessage());
+                    st.put("ExitCode", e.getMessage() != null && e.getMessage().contains("not found") ? 127 : 128);
+                    save(c);
+                    thrown = new EngineException(400, e.getMessage());
+                }
+                // --rm applies to a start that failed too (as moby's cleanup does); the CLI waits for "removed"
+                if (Boolean.TRUE.equals(obj(c, "HostConfig").boolOrNull("AutoRemove"))) {
+                    try {
+                        remove(id, true, true);
+                    } catch (IOException | RuntimeException r) {
+                        System.err.println("berth: removing " + id.substring(0, 12) + " after its failed start: " + r.getMessage());
+                    }
+                }
+                throw thrown;
             }
             Map<String, Object> st = state(c);
             st.put("Status", "running");
@@ -940,6 +953,7 @@ public final class Engine implements AutoCloseable {
         health.close();
         restarts.close();
         restoredExits.close();
+        networks.releasePorts();
         store.close();
     }
 }

@@ -71,13 +71,7 @@ final class TransferProgress implements dev.berth.image.registry.ProgressListene
             if (push) {
                 send(l.digest(), "Preparing");
             } else {
-                boolean have;
-                try {
-                    have = images.content().has(l.digest());
-                } catch (IOException e) {
-                    have = false;
-                }
-                if (!have) send(l.digest(), "Pulling fs layer"); // the ones it has get "Already exists"
+                if (!images.content().has(l.digest())) send(l.digest(), "Pulling fs layer"); // the ones it has get "Already exists"
             }
         }
         if (push) for (Descriptor l : manifest.layers()) send(l.digest(), "Waiting");

@@ -15,11 +15,9 @@ import dev.berth.image.Images;
 import dev.berth.image.archive.ImageArchive;
 import dev.berth.image.layer.LayerApplier;
 import dev.berth.image.registry.Credentials;
-import dev.berth.image.registry.ProgressListener;
 import dev.berth.image.registry.RegistryClient;
 import dev.berth.image.registry.RegistryOptions;
 import dev.berth.oci.image.Descriptor;
-import dev.berth.oci.image.Digest;
 import dev.berth.oci.image.ImageReference;
 import dev.berth.oci.json.Json;
 import dev.berth.oci.json.JsonObject;
@@ -121,16 +119,46 @@ public final class ImageRoutes {
         s.json(200, out);
     }
 
+    /**
+     * docker rmi, with moby's conflicts: a name whose removal would delete an image a container uses needs -f
+     * (and with -f the image stays, untagged); a name among several only untags; by id, an image in use needs -f
+     * when its container is stopped and cannot be removed while it runs.
+     */
     private void remove(Request q, Response s) throws IOException {
-        Image img = image(q.param("name"));
+        String name = q.param("name");
+        boolean force = q.bool("force");
+        Image img = image(name);
+        Map<String, Object> user = null;
         for (Map<String, Object> c : engine.list(true)) {
-            if (img.id().toString().equals(c.get("Image")) && !q.bool("force")) {
-                throw ApiException.conflict("conflict: unable to remove repository reference \"" + q.param("name") + "\" (must force) - container "
-                        + String.valueOf(c.get("Id")).substring(0, 12) + " is using its referenced image " + img.id().shortHex());
+            if (!img.id().toString().equals(c.get("Image"))) continue;
+            if (user == null || Boolean.TRUE.equals(((Map<?, ?>) c.get("State")).get("Running"))) user = c;
+        }
+        boolean byName;
+        try {
+            byName = images.names().get(ImageReference.parse(name)).isPresent();
+        } catch (IllegalArgumentException anId) {
+            byName = false;
+        }
+        if (user != null) {
+            String cid = String.valueOf(user.get("Id")).substring(0, 12);
+            boolean running = Boolean.TRUE.equals(((Map<?, ?>) user.get("State")).get("Running"));
+            if (byName && !force && img.names().size() <= 1) {
+                throw ApiException.conflict("conflict: unable to remove repository reference \"" + name + "\" (must force) - container "
+                        + cid + " is using its referenced image " + img.id().shortHex());
+            }
+            if (!byName && (running || !force)) {
+                throw ApiException.conflict("conflict: unable to delete " + img.id().shortHex() + (running ? " (cannot be forced)" : " (must be forced)")
+                        + " - image is being used by " + (running ? "running" : "stopped") + " container " + cid);
             }
         }
+        List<String> lines;
+        try {
+            lines = images.remove(name, force, user != null);
+        } catch (IllegalStateException several) { // by id, an image with several names, without -f
+            throw ApiException.conflict(several.getMessage());
+        }
         List<Object> out = new ArrayList<>();
-        for (String line : images.remove(q.param("name"), q.bool("force"))) {
+        for (String line : lines) {
             String[] kv = line.split(": ", 2);
             out.add(Json.obj(kv[0], kv[1]));
         }
@@ -154,37 +182,6 @@ public final class ImageRoutes {
         return RegistryOptions.defaults().withCredentials(Credentials.load());
     }
 
-    private static ProgressListener progress(StreamWriter w) {
-        return new ProgressListener() {
-            private void send(Digest d, String status) {
-                try {
-                    w.writeJson(Json.obj("status", status, "progressDetail", Map.of(), "id", d.shortHex()));
-                } catch (IOException ignored) {
-                    // the client left: the transfer goes on
-                }
-            }
-
-            @Override
-            public void started(Digest d, long size) {
-                send(d, "Downloading");
-            }
-
-            @Override
-            public void progress(Digest d, long bytes) {
-            }
-
-            @Override
-            public void done(Digest d) {
-                send(d, "Pull complete");
-            }
-
-            @Override
-            public void exists(Digest d, long size) {
-                send(d, "Already exists");
-            }
-        };
-    }
-
     private static void fail(StreamWriter w, String message, int code) throws IOException {
         w.writeJson(Json.obj("errorDetail", code == 0 ? Json.obj("message", message) : Json.obj("code", code, "message", message), "error", message));
     }
@@ -196,8 +193,10 @@ public final class ImageRoutes {
         try (StreamWriter w = s.stream(200, "application/json")) {
             w.writeJson(Json.obj("status", "Pulling from " + ref.repository(), "id", ref.tag() != null ? ref.tag() : ref.digest().toString()));
             try (RegistryClient client = new RegistryClient(ref.registry(), options(q, ref.registry()))) {
+                TransferProgress progress = TransferProgress.pull(w, images);
                 var p = client.pull(ref, q.query("platform") == null || q.query("platform").isEmpty() ? null
-                        : dev.berth.oci.image.Platform.parse(q.query("platform")), images.content(), progress(w));
+                        : dev.berth.oci.image.Platform.parse(q.query("platform")), images.content(), progress);
+                progress.extract(engine.snapshots(), images.load(p.manifest()));
                 boolean had = images.names().get(ref).map(e -> e.target().digest().equals(p.manifest().digest())).orElse(false);
                 images.names().put(ref, p.manifest().withAnnotations(Map.of(Images.REPO_DIGEST, p.top().digest().toString())));
                 w.writeJson(Json.obj("status", "Digest: " + p.top().digest()));
@@ -217,33 +216,7 @@ public final class ImageRoutes {
             w.writeJson(Json.obj("status", "The push refers to repository [" + ref.familiarRepository() + "]"));
             try (RegistryClient client = new RegistryClient(ref.registry(), options(q, ref.registry()))) {
                 Descriptor plain = new Descriptor(img.target().mediaType(), img.target().digest(), img.target().size());
-                var p = client.push(ref, plain, images.content(), new ProgressListener() {
-                    @Override
-                    public void started(Digest d, long size) {
-                    }
-
-                    @Override
-                    public void progress(Digest d, long bytes) {
-                    }
-
-                    @Override
-                    public void done(Digest d) {
-                        try {
-                            w.writeJson(Json.obj("status", "Pushed", "progressDetail", Map.of(), "id", d.shortHex()));
-                        } catch (IOException ignored) {
-                            // client gone
-                        }
-                    }
-
-                    @Override
-                    public void exists(Digest d, long size) {
-                        try {
-                            w.writeJson(Json.obj("status", "Layer already exists", "progressDetail", Map.of(), "id", d.shortHex()));
-                        } catch (IOException ignored) {
-                            // client gone
-                        }
-                    }
-                });
+                var p = client.push(ref, plain, images.content(), TransferProgress.push(w));
                 images.names().put(ref, plain.withAnnotations(Map.of(Images.REPO_DIGEST, p.top().digest().toString())));
                 w.writeJson(Json.obj("status", ref.tag() + ": digest: " + p.top().digest() + " size: " + p.top().size()));
                 w.writeJson(Json.obj("progressDetail", Map.of(), "aux", Json.obj("Tag", ref.tag(), "Digest", p.top().digest().toString(), "Size", p.top().size())));

@@ -401,6 +401,41 @@ public final class ContainerNetworks implements NameResolver {
     }
 
     /**
+     * Live restore: holds again the host ports a still-running container published (from its NetworkSettings.Ports),
+     * as the daemon that started it did, so no other container takes them. A port something else took meanwhile
+     * is reported; the container keeps running.
+     */
+    void reclaimPorts(Map<String, Object> c) {
+        String id = (String) c.get("Id");
+        if (!(settings(c).get("Ports") instanceof Map<?, ?> ports) || reservations.containsKey(id)) return;
+        List<Ports.Mapping> held = new ArrayList<>();
+        for (var e : ports.entrySet()) {
+            if (!(e.getValue() instanceof List<?> bindings)) continue;
+            String[] pp = String.valueOf(e.getKey()).split("/", 2);
+            for (Object b : bindings) {
+                Map<?, ?> m = (Map<?, ?>) b;
+                String ip = String.valueOf(m.get("HostIp"));
+                int port = Integer.parseInt(String.valueOf(m.get("HostPort")));
+                held.add(new Ports.Mapping(pp.length > 1 ? pp[1] : "tcp", Integer.parseInt(pp[0]), ip.equals("0.0.0.0") ? "" : ip, port, port));
+            }
+        }
+        if (held.isEmpty()) return;
+        try {
+            reservations.put(id, Ports.reserve(held));
+        } catch (RuntimeException e) {
+            System.err.println("berth: warning: container " + id.substring(0, 12) + " keeps running, but its ports: " + e.getMessage());
+        }
+    }
+
+    /** The daemon stops (containers go on running): its port reservations go with it, as at a process exit. */
+    void releasePorts() {
+        for (String id : List.copyOf(reservations.keySet())) {
+            Ports.Reservation r = reservations.remove(id);
+            if (r != null) r.close();
+        }
+    }
+
+    /**
      * Undoes every attachment of the container: CNI DEL per network (from the recorded files), the host ports
      * released, the namespace removed, the addresses cleared from the document (the caller saves). Safe to
      * repeat; a DEL that fails keeps its file and is reported.

@@ -969,6 +969,7 @@ public final class Engine implements AutoCloseable {
         health.close();
         restarts.close();
         restoredExits.close();
+        networks.releasePorts();
         store.close();
     }
 }

@@ -80,6 +80,7 @@ final class Restore {
             st.put("Paused", paused);
             st.put("Status", paused ? "paused" : "running");
             st.put("Pid", s.pid());
+            engine.networks().reclaimPorts(c);
             engine.health().started(c, true);
             engine.save(c);
         }

@@ -103,6 +103,14 @@ public final class Images {
      * several names needs force. Returns docker's lines ("Untagged: ...", "Deleted: ...").
      */
     public List<String> remove(String nameOrId, boolean force) throws IOException {
+        return remove(nameOrId, force, false);
+    }
+
+    /**
+     * The same; {@code inUse} (a container uses the image): only untag, and an image left without a name stays
+     * as a dangling one rather than being deleted (docker's rmi -f of an image in use).
+     */
+    public List<String> remove(String nameOrId, boolean force, boolean inUse) throws IOException {
         Image img = get(nameOrId);
         List<String> out = new ArrayList<>();
         boolean byName = false;
@@ -124,6 +132,10 @@ public final class Images {
         for (String n : untag) {
             names.remove(ImageReference.parse(n));
             out.add("Untagged: " + ImageReference.parse(n).familiar());
+        }
+        if (inUse) {
+            if (!names.isKept(img.target().digest())) names.putDangling(img.target());
+            return out;
         }
         if (!byName) names.removeDangling(img.target().digest());
         if (!names.isKept(img.target().digest())) {

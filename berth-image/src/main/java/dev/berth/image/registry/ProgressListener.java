@@ -1,6 +1,7 @@
 package dev.berth.image.registry;
 
 import dev.berth.oci.image.Digest;
+import dev.berth.oci.image.Manifest;
 
 /**
  * What a pull or push is doing, blob by blob; the CLI draws its progress bars from it. Blobs move in parallel, so
@@ -20,6 +21,12 @@ public interface ProgressListener {
         @Override
         public void done(Digest digest) {}
     };
+
+    /**
+     * The image's manifest is known, before any blob moves: which blobs are its layers and which its config (a
+     * push of an index calls this once per manifest).
+     */
+    default void manifest(Manifest manifest) {}
 
     /** A transfer of {@code size} bytes begins. */
     void started(Digest digest, long size);

@@ -74,6 +74,7 @@ final class Puller {
         Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
         blobs.put(manifest.config().digest(), manifest.config());
         for (Descriptor l : manifest.layers()) blobs.putIfAbsent(l.digest(), l);
+        progress.manifest(manifest);
         List<Parallel.Task> tasks = new ArrayList<>();
         for (Descriptor d : blobs.values()) tasks.add(() -> fetch(d));
         Parallel.run(tasks, client.options().parallelism());

@@ -99,6 +99,7 @@ final class Pusher {
         for (Descriptor b : blobs.values()) {
             if (!store.has(b.digest())) throw new RegistryException("cannot push " + ref.familiar() + ": blob " + b.digest() + " is not in the content store");
         }
+        for (Manifest m : manifests) progress.manifest(m);
         List<Parallel.Task> tasks = new ArrayList<>();
         for (Descriptor b : blobs.values()) tasks.add(() -> pushBlob(b));
         Parallel.run(tasks, client.options().parallelism());

@@ -147,9 +147,10 @@ public final class StreamRoutes {
     private static Instant time(String v) {
         if (v == null || v.isEmpty() || v.equals("0")) return null;
         try {
-            double secs = Double.parseDouble(v);
-            return Instant.ofEpochSecond((long) secs, (long) ((secs - (long) secs) * 1e9));
-        } catch (NumberFormatException e) {
+            // exact: a double loses the nanoseconds the CLI sends ("1700000000.123456789"), and --since is inclusive
+            java.math.BigDecimal secs = new java.math.BigDecimal(v);
+            return Instant.ofEpochSecond(secs.longValue(), secs.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+        } catch (NumberFormatException | ArithmeticException e) {
             try {
                 return Instant.parse(v);
             } catch (RuntimeException bad) {

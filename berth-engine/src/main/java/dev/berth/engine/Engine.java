@@ -560,10 +560,8 @@ public final class Engine implements AutoCloseable {
         Map<String, Object> c = find(ref);
         if (Boolean.TRUE.equals(state(c).get("Running"))) stop(ref, timeout, null);
         start((String) c.get("Id"));
-        Map<String, Object> again = find((String) c.get("Id"));
-        again.put("RestartCount", ((Number) again.getOrDefault("RestartCount", 0)).intValue() + 1);
-        save(again);
-        event(again, "restart", Map.of());
+        // as moby: RestartCount counts restarts by the restart policy only, not docker restart
+        event(find((String) c.get("Id")), "restart", Map.of());
     }
 
     public void rename(String ref, String newName) throws IOException {
@@ -751,9 +749,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static List<String> allCaps() {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
-        return all;
+        return dev.berth.runtime.plan.Capabilities.available();
     }
 
     // ------------------------------------------------------------------ inspect, list

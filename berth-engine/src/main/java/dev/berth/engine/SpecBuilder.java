@@ -134,9 +134,7 @@ final class SpecBuilder {
     }
 
     private static List<String> all() {
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) all.add(dev.berth.runtime.plan.Capabilities.name(i));
-        return all;
+        return dev.berth.runtime.plan.Capabilities.available();
     }
 
     private static Map<String, Object> resources(JsonObject host, boolean privileged) {

@@ -164,6 +164,7 @@ public final class StreamRoutes {
         var body = q.json();
         boolean detach = body.bool("Detach");
         ContainerRuntime.Exec x = engine.execPrepare(e, detach);
+        if (e.tty) Engine.consoleSize(engine.execControlSocket(e), body.map().get("ConsoleSize"));
         if (detach) {
             x.start();
             e.pid = x.pid();

@@ -325,6 +325,7 @@ public final class Engine implements AutoCloseable {
                         }
                     }
                 }
+                if (Boolean.TRUE.equals(config.get("Tty"))) consoleSize(controlSocket(id), obj(c, "HostConfig").map().get("ConsoleSize"));
                 runtime.start(id);
             } catch (RuntimeException e) {
                 Map<String, Object> st = state(c);
@@ -431,9 +432,19 @@ public final class Engine implements AutoCloseable {
         if (!Boolean.TRUE.equals(state(c).get("Running"))) {
             throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
         }
-        int sig = signal == null || signal.isEmpty() ? Signals.SIGKILL : Signals.parse(signal);
+        boolean plain = signal == null || signal.isEmpty();
+        int sig = plain ? Signals.SIGKILL : Signals.parse(signal);
+        // as moby: a kill without a signal returns once the container is down (inspect right after sees 137)
+        CompletableFuture<Map<String, Object>> exit = plain ? waitFor((String) c.get("Id"), "not-running") : null;
         runtime.kill((String) c.get("Id"), sig, false);
         event(c, "kill", Map.of("signal", Integer.toString(sig)));
+        if (exit != null) {
+            try {
+                exit.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // its exit is recorded later
+            }
+        }
     }
 
     /** docker stop: the stop signal, then SIGKILL after the timeout (default 10 s). 304 when not running. */
@@ -659,6 +670,20 @@ public final class Engine implements AutoCloseable {
             dev.berth.runtime.Attach.resize(controlSocket((String) c.get("Id")), rows, cols);
         } catch (IOException e) {
             // not a terminal, or just exited: docker ignores it too
+        }
+    }
+
+    /**
+     * Sets a terminal's size to docker's ConsoleSize [rows, cols] before its process runs: the CLI's resize comes
+     * after the start, too late for a command that asks at once (stty size sees 0x0). No size, no change.
+     */
+    public static void consoleSize(Path controlSocket, Object size) {
+        if (!(size instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof Number h) || !(l.get(1) instanceof Number w)) return;
+        if (h.intValue() <= 0 || w.intValue() <= 0) return;
+        try {
+            dev.berth.runtime.Attach.resize(controlSocket, h.intValue(), w.intValue());
+        } catch (IOException | IllegalArgumentException e) {
+            // not a terminal, or out of range: the CLI's own resize follows
         }
     }
 

@@ -283,6 +283,11 @@ class DockerInteractiveTest {
         String table = ok("stats", "--no-stream", "sm1");
         assertThat(table).contains("CPU %", "MEM USAGE / LIMIT", "PIDS", "64MiB");
 
+        // the CLI's live table on a terminal: redrawn each second
+        try (Pty t = Pty.docker(docker, 24, 120, "stats", "sm1")) {
+            t.await("(?s)(CONTAINER ID.*sm1.*64MiB.*){2}");
+        }
+
         // stream=true: a sample a second, until the client goes
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(daemon.socket))) {
             ch.write(java.nio.ByteBuffer.wrap(("GET /v1.50/containers/" + id + "/stats?stream=true HTTP/1.1\r\nHost: docker\r\n\r\n")
@@ -307,12 +312,16 @@ class DockerInteractiveTest {
         runDetached("--name", "tp1", "busybox", "sh", "-c", "trap 'echo got USR1' USR1; while true; do sleep 0.1; done");
         assertThat(ok("top", "tp1")).contains("UID", "PID", "CMD", "while true");
         ok("rename", "tp1", "tp2");
+        assertThat(docker.run("rename", "tp2", "tp2").stderr()).contains("Renaming a container with the same name as it already has is not allowed");
         assertThat(inspect("{{.Name}}", "tp2")).isEqualTo("/tp2");
         assertThat(docker.run("inspect", "tp1").exit()).isEqualTo(1);
 
         ok("pause", "tp2");
         assertThat(ok("ps", "--filter", "name=tp2", "--format", "{{.Status}}").trim()).matches("Up .* \\(Paused\\)");
         assertThat(inspect("{{.State.Status}} {{.State.Paused}}", "tp2")).isEqualTo("paused true");
+        DockerCli.Result paused = docker.run("exec", "tp2", "true");
+        assertThat(paused.exit()).isEqualTo(1);
+        assertThat(paused.stderr()).contains("is paused, unpause the container before exec");
         ok("unpause", "tp2");
         assertThat(ok("ps", "--filter", "name=tp2", "--format", "{{.Status}}").trim()).doesNotContain("Paused");
 

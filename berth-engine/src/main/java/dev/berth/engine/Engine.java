@@ -578,6 +578,7 @@ public final class Engine implements AutoCloseable {
     public void rename(String ref, String newName) throws IOException {
         Map<String, Object> c = find(ref);
         String n = Names.canonical(newName);
+        if (n.equals(c.get("Name"))) throw new EngineException(400, "Renaming a container with the same name as it already has is not allowed");
         for (JsonObject o : store.all()) {
             if (n.equals(o.string("Name"))) throw new EngineException(409, "Conflict. The container name \"" + n + "\" is already in use by container \"" + o.string("Id") + "\". You have to remove (or rename) that container to be able to reuse that name.");
         }
@@ -723,6 +724,9 @@ public final class Engine implements AutoCloseable {
     public ExecInstance execCreate(String ref, JsonObject body) throws IOException {
         Map<String, Object> c = find(ref);
         if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + c.get("Id") + " is not running");
+        if (Boolean.TRUE.equals(state(c).get("Paused"))) {
+            throw new EngineException(409, "Container " + c.get("Id") + " is paused, unpause the container before exec");
+        }
         List<String> cmd = body.strings("Cmd");
         if (cmd.isEmpty()) throw new EngineException(400, "No exec command specified");
         ExecInstance e = new ExecInstance(Names.newId(), (String) c.get("Id"), cmd, body.strings("Env"), body.string("User", ""),

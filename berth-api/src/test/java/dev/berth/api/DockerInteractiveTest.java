@@ -310,7 +310,13 @@ class DockerInteractiveTest {
     @Test
     void topRenamePauseAndKillWithASignal() throws Exception {
         runDetached("--name", "tp1", "busybox", "sh", "-c", "trap 'echo got USR1' USR1; while true; do sleep 0.1; done");
-        assertThat(ok("top", "tp1")).contains("UID", "PID", "CMD", "while true");
+        String top = ok("top", "tp1");
+        assertThat(top).contains("UID", "PID", "CMD", "while true");
+        String ps = ok("top", "tp1", "-o", "pid,args"); // the host's ps with those options, only the container's rows
+        assertThat(ps.lines().findFirst().orElseThrow()).matches("PID\\s+COMMAND");
+        assertThat(ps).contains("while true");
+        assertThat(ps).doesNotContain("java"); // the host's processes (this JVM) are left out
+        assertThat(ps.lines().count()).isBetween(2L, 3L); // sh, and its sleep 0.1 of the moment
         ok("rename", "tp1", "tp2");
         assertThat(docker.run("rename", "tp2", "tp2").stderr()).contains("Renaming a container with the same name as it already has is not allowed");
         assertThat(inspect("{{.Name}}", "tp2")).isEqualTo("/tp2");

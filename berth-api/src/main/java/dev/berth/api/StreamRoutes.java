@@ -71,15 +71,16 @@ public final class StreamRoutes {
             } catch (Exception gone) {
                 return; // removed before it started
             }
-            relay(a, h, q.bool("stdin"));
+            relay(a, h, q.bool("stdin"), () -> { });
         }
     }
 
     /**
      * Monitor → client until the monitor closes (the process ended); client → stdin until the client
-     * half-closes, which closes the process's stdin (a read EOF is not a detach).
+     * half-closes, which closes the process's stdin (a read EOF is not a detach). {@code beforeEnd} runs between
+     * the monitor's close and the client's EOF.
      */
-    private static void relay(Attach a, Hijacked h, boolean stdin) throws IOException {
+    private static void relay(Attach a, Hijacked h, boolean stdin, Runnable beforeEnd) throws IOException {
         try (a) {
             if (stdin) {
                 Thread.ofVirtual().start(() -> {
@@ -100,6 +101,7 @@ public final class StreamRoutes {
             } catch (IOException clientGone) {
                 // a full close is a detach: the container carries on
             }
+            beforeEnd.run();
             h.closeOutput();
         }
     }
@@ -186,8 +188,14 @@ public final class StreamRoutes {
                 e.exitCode = x.awaitExit(); // recorded before the stream ends: the CLI asks for it right after
                 e.running = false;
             });
-            relay(a, h, e.openStdin);
-            while (e.running) Thread.sleep(2);
+            // the CLI asks for the exit code at the stream's EOF: record it first (the output can end before the exit)
+            relay(a, h, e.openStdin, () -> {
+                try {
+                    while (e.running) Thread.sleep(2);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            });
         } finally {
             x.close();
         }

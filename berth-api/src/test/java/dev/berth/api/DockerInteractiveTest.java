@@ -232,12 +232,15 @@ class DockerInteractiveTest {
 
     @Test
     void logs_followTailSinceAndTimestamps() throws Exception {
-        runDetached("--name", "lg1", "busybox", "sh", "-c", "echo old; sleep 1.5; echo new; sleep 1; echo last; exit 0");
+        // each line waits for the test's go-ahead (a file made by exec), so what the follower shows is deterministic
+        runDetached("--name", "lg1", "busybox", "sh", "-c",
+                "echo old; until [ -e /go1 ]; do sleep 0.05; done; echo new; until [ -e /go2 ]; do sleep 0.05; done; echo last; exit 0");
         try (Pty t = Pty.docker(docker, 24, 80, "logs", "-f", "lg1")) {
             t.await("old"); // each line as it comes, not at the end
-            assertThat(t.screen()).doesNotContain("new");
+            ok("exec", "lg1", "touch", "/go1");
             t.await("new");
             assertThat(t.screen()).doesNotContain("last");
+            ok("exec", "lg1", "touch", "/go2");
             assertThat(t.exit(LONG)).isZero(); // ends at the exit
             assertThat(t.screen()).isEqualTo("old\r\nnew\r\nlast\r\n");
         }

@@ -79,7 +79,6 @@ final class Pty implements AutoCloseable {
         while (System.nanoTime() < end) {
             String s = screen().substring(Math.min(from, screen.length()));
             if (p.matcher(s).find()) return s;
-            if (!process.isAlive() && p.matcher(screen().substring(Math.min(from, screen.length()))).find()) return s;
             Thread.sleep(20);
         }
         throw new AssertionError("the terminal did not show /" + regex + "/ in " + timeout + "; it shows:\n" + screen());

@@ -41,7 +41,11 @@ public final class ContainerRoutes {
         r.post("/containers/{id}/rename", (q, s) -> noContent(s, () -> engine.rename(q.param("id"), q.query("name", ""))));
         r.delete("/containers/{id}", (q, s) -> noContent(s, () -> engine.remove(q.param("id"), q.bool("force"), q.bool("v"))));
         r.post("/containers/{id}/wait", c::waitFor);
-        r.get("/containers/{id}/top", (q, s) -> s.json(200, engine.top(q.param("id"))));
+        r.get("/containers/{id}/top", (q, s) -> {
+            Map<String, Object> top = engine.top(q.param("id"));
+            String psArgs = q.query("ps_args", "");
+            s.json(200, psArgs.isBlank() ? top : PsTop.run(psArgs, top)); // docker top c -o pid,comm: the host's ps
+        });
         r.get("/containers/{id}/stats", c::stats);
         r.post("/containers/prune", c::prune);
     }

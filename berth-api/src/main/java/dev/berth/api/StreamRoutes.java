@@ -71,15 +71,16 @@ public final class StreamRoutes {
             } catch (Exception gone) {
                 return; // removed before it started
             }
-            relay(a, h, q.bool("stdin"));
+            relay(a, h, q.bool("stdin"), () -> { });
         }
     }
 
     /**
      * Monitor → client until the monitor closes (the process ended); client → stdin until the client
-     * half-closes, which closes the process's stdin (a read EOF is not a detach).
+     * half-closes, which closes the process's stdin (a read EOF is not a detach). {@code beforeEnd} runs between
+     * the monitor's close and the client's EOF.
      */
-    private static void relay(Attach a, Hijacked h, boolean stdin) throws IOException {
+    private static void relay(Attach a, Hijacked h, boolean stdin, Runnable beforeEnd) throws IOException {
         try (a) {
             if (stdin) {
                 Thread.ofVirtual().start(() -> {
@@ -100,6 +101,7 @@ public final class StreamRoutes {
             } catch (IOException clientGone) {
                 // a full close is a detach: the container carries on
             }
+            beforeEnd.run();
             h.closeOutput();
         }
     }
@@ -147,10 +149,11 @@ public final class StreamRoutes {
     private static Instant time(String v) {
         if (v == null || v.isEmpty() || v.equals("0")) return null;
         try {
-            double secs = Double.parseDouble(v);
-            if (!(Math.abs(secs) < 1e12)) throw ApiException.badRequest("invalid time \"" + v + "\""); // NaN too
-            return Instant.ofEpochSecond((long) secs, (long) ((secs - (long) secs) * 1e9));
-        } catch (NumberFormatException e) {
+            // exact: a double loses the nanoseconds the CLI sends ("1700000000.123456789"), and --since is inclusive
+            java.math.BigDecimal secs = new java.math.BigDecimal(v);
+            if (secs.abs().compareTo(java.math.BigDecimal.valueOf(1e12)) >= 0) throw ApiException.badRequest("invalid time \"" + v + "\"");
+            return Instant.ofEpochSecond(secs.longValue(), secs.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+        } catch (NumberFormatException | ArithmeticException e) {
             try {
                 return Instant.parse(v);
             } catch (RuntimeException bad) {
@@ -164,6 +167,7 @@ public final class StreamRoutes {
         var body = q.json();
         boolean detach = body.bool("Detach");
         ContainerRuntime.Exec x = engine.execPrepare(e, detach);
+        if (e.tty) Engine.consoleSize(engine.execControlSocket(e), body.map().get("ConsoleSize"));
         if (detach) {
             x.start();
             e.pid = x.pid();
@@ -185,8 +189,14 @@ public final class StreamRoutes {
                 e.exitCode = x.awaitExit(); // recorded before the stream ends: the CLI asks for it right after
                 e.running = false;
             });
-            relay(a, h, e.openStdin);
-            while (e.running) Thread.sleep(2);
+            // the CLI asks for the exit code at the stream's EOF: record it first (the output can end before the exit)
+            relay(a, h, e.openStdin, () -> {
+                try {
+                    while (e.running) Thread.sleep(2);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            });
         } finally {
             x.close();
         }

@@ -406,6 +406,7 @@ public final class Engine implements AutoCloseable {
                     }
                 }
                 attaching.await(); // the network is ready before the process runs
+                if (Boolean.TRUE.equals(config.get("Tty"))) consoleSize(controlSocket(id), obj(c, "HostConfig").map().get("ConsoleSize"));
                 runtime.start(id);
             } catch (IOException | RuntimeException failure) {
                 Exception e = failure;
@@ -583,7 +584,8 @@ public final class Engine implements AutoCloseable {
         if (!Boolean.TRUE.equals(state(c).get("Running"))) {
             throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
         }
-        int sig = signal == null || signal.isEmpty() ? Signals.SIGKILL : Signals.parse(signal);
+        boolean plain = signal == null || signal.isEmpty();
+        int sig = plain ? Signals.SIGKILL : Signals.parse(signal);
         Object stopSignal = ((Map<?, ?>) c.get("Config")).get("StopSignal");
         if (sig == Signals.SIGKILL || sig == Signals.parse(stopSignal == null ? "TERM" : stopSignal.toString())) {
             // a kill meant to end it: no restart by policy (docker's HasBeenManuallyStopped)
@@ -592,12 +594,21 @@ public final class Engine implements AutoCloseable {
                 return;
             }
         }
+        // as moby: a kill without a signal returns once the container is down (inspect right after sees 137)
+        CompletableFuture<Map<String, Object>> exit = plain ? waitFor((String) c.get("Id"), "not-running") : null;
         try {
             runtime.kill((String) c.get("Id"), sig, false);
         } catch (IllegalStateException ended) { // it exited before its exit was recorded
             throw new EngineException(409, "Cannot kill container: " + ref + ": Container " + c.get("Id") + " is not running");
         }
         event(c, "kill", Map.of("signal", Integer.toString(sig)));
+        if (exit != null) {
+            try {
+                exit.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // its exit is recorded later
+            }
+        }
     }
 
     /** docker stop: the stop signal, then SIGKILL after the timeout (default 10 s). 304 when not running. */
@@ -751,15 +762,14 @@ public final class Engine implements AutoCloseable {
         Map<String, Object> c = find(ref);
         if (Boolean.TRUE.equals(state(c).get("Running"))) stop(ref, timeout, null);
         start((String) c.get("Id"));
-        Map<String, Object> again = find((String) c.get("Id"));
-        again.put("RestartCount", ((Number) again.getOrDefault("RestartCount", 0)).intValue() + 1);
-        save(again);
-        event(again, "restart", Map.of());
+        // as moby: RestartCount counts restarts by the restart policy only, not docker restart
+        event(find((String) c.get("Id")), "restart", Map.of());
     }
 
     public void rename(String ref, String newName) throws IOException {
         Map<String, Object> c = find(ref);
         String n = Names.canonical(newName);
+        if (n.equals(c.get("Name"))) throw new EngineException(400, "Renaming a container with the same name as it already has is not allowed");
         for (JsonObject o : store.all()) {
             if (n.equals(o.string("Name"))) throw new EngineException(409, "Conflict. The container name \"" + n + "\" is already in use by container \"" + o.string("Id") + "\". You have to remove (or rename) that container to be able to reuse that name.");
         }
@@ -855,6 +865,20 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets a terminal's size to docker's ConsoleSize [rows, cols] before its process runs: the CLI's resize comes
+     * after the start, too late for a command that asks at once (stty size sees 0x0). No size, no change.
+     */
+    public static void consoleSize(Path controlSocket, Object size) {
+        if (!(size instanceof List<?> l) || l.size() != 2 || !(l.get(0) instanceof Number h) || !(l.get(1) instanceof Number w)) return;
+        if (h.intValue() <= 0 || w.intValue() <= 0) return;
+        try {
+            dev.berth.runtime.Attach.resize(controlSocket, h.intValue(), w.intValue());
+        } catch (IOException | IllegalArgumentException e) {
+            // not a terminal, or out of range: the CLI's own resize follows
+        }
+    }
+
     /** The container's json-file log, from tail and times; follow with {@link dev.berth.runtime.LogReader#next}. */
     public dev.berth.runtime.LogReader logs(String ref, int tail, Instant since, Instant until) throws IOException {
         Map<String, Object> c = find(ref);
@@ -891,6 +915,9 @@ public final class Engine implements AutoCloseable {
     public ExecInstance execCreate(String ref, JsonObject body) throws IOException {
         Map<String, Object> c = find(ref);
         if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + c.get("Id") + " is not running");
+        if (Boolean.TRUE.equals(state(c).get("Paused"))) {
+            throw new EngineException(409, "Container " + c.get("Id") + " is paused, unpause the container before exec");
+        }
         List<String> cmd = body.strings("Cmd");
         if (cmd.isEmpty()) throw new EngineException(400, "No exec command specified");
         ExecInstance e = new ExecInstance(Names.newId(), (String) c.get("Id"), cmd, body.strings("Env"), body.string("User", ""),
@@ -942,7 +969,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static List<String> allCaps() {
-        return SpecBuilder.all();
+        return dev.berth.runtime.plan.Capabilities.available();
     }
 
     // ------------------------------------------------------------------ inspect, list

@@ -165,24 +165,8 @@ final class SpecBuilder {
         return out;
     }
 
-    /**
-     * Every capability the daemon itself may hold (its bounding set), as docker gives --privileged: in a
-     * container or under a systemd unit that dropped some, asking for more fails capset.
-     */
-    static List<String> all() {
-        long bounding = -1;
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("CapBnd:")) bounding = Long.parseUnsignedLong(l.substring(7).trim(), 16);
-            }
-        } catch (IOException | NumberFormatException e) {
-            // all of them
-        }
-        List<String> all = new ArrayList<>();
-        for (int i = 0; i <= dev.berth.runtime.plan.Capabilities.lastCap(); i++) {
-            if ((bounding & (1L << i)) != 0) all.add(dev.berth.runtime.plan.Capabilities.name(i));
-        }
-        return all;
+    private static List<String> all() {
+        return dev.berth.runtime.plan.Capabilities.available();
     }
 
     private static Map<String, Object> resources(JsonObject host, boolean privileged) {

@@ -3,6 +3,7 @@ package dev.berth.runtime.plan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -56,6 +57,25 @@ public final class Capabilities {
             m |= 1L << bit;
         }
         return m;
+    }
+
+    /**
+     * The capabilities a privileged container or exec can have: those this kernel knows that are in this process's
+     * bounding set (as moby does). Asking for more makes capset fail with EPERM where the daemon itself runs with
+     * fewer, as in a container.
+     */
+    public static List<String> available() {
+        long bounding = all();
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("CapBnd:")) bounding &= Long.parseUnsignedLong(l.substring(7).trim(), 16);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // keep every capability of the kernel
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i <= lastCap(); i++) if ((bounding & (1L << i)) != 0) out.add(name(i));
+        return out;
     }
 
     /** All capabilities this kernel has. */

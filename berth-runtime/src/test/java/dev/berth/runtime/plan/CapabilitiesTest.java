@@ -83,4 +83,15 @@ class CapabilitiesTest {
         long expected = Capabilities.lastCap() <= 40 ? Capabilities.all() : (1L << 41) - 1;
         assertThat(Capabilities.mask(names, "f", w -> {})).isEqualTo(expected);
     }
+
+    @Test
+    void available_isThisProcesssBoundingSet() throws Exception {
+        long bounding = 0;
+        for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (l.startsWith("CapBnd:")) bounding = Long.parseUnsignedLong(l.substring(7).trim(), 16);
+        }
+        List<String> available = Capabilities.available();
+        assertThat(Capabilities.mask(available, "f", w -> {})).isEqualTo(bounding & Capabilities.all());
+        assertThat(available).hasSize(Long.bitCount(bounding & Capabilities.all()));
+    }
 }

@@ -36,9 +36,9 @@ final class PsTop {
         }
         String out = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (!ps.waitFor(10, TimeUnit.SECONDS) || ps.exitValue() != 0) {
-                throw new ApiException(500, "Error running ps: exit status " + (ps.isAlive() ? "timeout" : ps.exitValue()) + ": " + out.trim());
-            }
+            if (!ps.waitFor(10, TimeUnit.SECONDS)) throw new ApiException(500, "Error running ps: timeout");
+            // ps refusing the options it was given is the client's error (moby answers 500; nothing failed here)
+            if (ps.exitValue() != 0) throw ApiException.badRequest("Error running ps: exit status " + ps.exitValue() + ": " + out.trim().replace('\n', ' '));
         } catch (InterruptedException e) {
             ps.destroyForcibly();
             throw new ApiException(500, "ps interrupted");

@@ -436,6 +436,25 @@ public final class ContainerNetworks implements NameResolver {
     }
 
     /**
+     * The daemon stops: the default bridge and its NAT rule go too when nothing is attached to it (no port on
+     * the bridge), so a host where berth ran and stopped has no device or rule of it left; the next container
+     * start makes them again. With containers still attached (live restore) it stays.
+     */
+    void removeIdleDefaultBridge() {
+        try {
+            Network d = networks.defaultNetwork();
+            Path ports = Path.of("/sys/class/net", d.bridge(), "brif");
+            if (!Files.isDirectory(ports)) return;
+            try (Stream<Path> attached = Files.list(ports)) {
+                if (attached.findAny().isPresent()) return;
+            }
+            networks.teardown(d);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("berth: warning: removing the idle default bridge: " + e.getMessage());
+        }
+    }
+
+    /**
      * Undoes every attachment of the container: CNI DEL per network (from the recorded files), the host ports
      * released, the namespace removed, the addresses cleared from the document (the caller saves). Safe to
      * repeat; a DEL that fails keeps its file and is reported.

@@ -997,6 +997,7 @@ public final class Engine implements AutoCloseable {
         restarts.close();
         restoredExits.close();
         networks.releasePorts();
+        networks.removeIdleDefaultBridge();
         store.close();
     }
 }

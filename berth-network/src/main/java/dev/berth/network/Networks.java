@@ -246,6 +246,17 @@ public final class Networks {
         for (String[][] r : isolationRules(n)) while (HostCommands.tryRun(iptables(r[0][0], "-D", r[1])).exit() == 0) { /* all copies */ }
         while (HostCommands.tryRun(masquerade(n, "-D")).exit() == 0) { /* all copies */ }
         if (Files.exists(Path.of("/sys/class/net", n.bridge()))) HostCommands.tryRun("ip", "link", "del", n.bridge());
+        removeIsolationChainsIfEmpty();
+    }
+
+    /** The shared isolation chains and FORWARD's jump to them go with the last berth network's rules. */
+    private static void removeIsolationChainsIfEmpty() {
+        for (String chain : List.of(ISOLATION_1, ISOLATION_2)) {
+            var r = HostCommands.tryRun("iptables", "-w", "-S", chain);
+            if (r.exit() == 0 && r.output().lines().anyMatch(l -> l.startsWith("-A "))) return;
+        }
+        while (HostCommands.tryRun(iptables("FORWARD", "-D", new String[]{"-j", ISOLATION_1})).exit() == 0) { /* all copies */ }
+        for (String chain : List.of(ISOLATION_1, ISOLATION_2)) HostCommands.tryRun("iptables", "-w", "-X", chain);
     }
 
     /**

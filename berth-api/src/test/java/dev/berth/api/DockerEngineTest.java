@@ -50,6 +50,9 @@ class DockerEngineTest {
         var inspect = docker.run("inspect", "-f", "{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Image}} {{index .Config.Env 1}}", "web");
         assertThat(inspect.stdout().trim()).isEqualTo("running true /web busybox A=1");
         assertThat(docker.run("top", "web").stdout()).contains("sleep 1000");
+        // no --hostname: the short id everywhere, as docker does (the CLI sends "Hostname": "")
+        assertThat(docker.run("exec", "web", "sh", "-c", "hostname; cat /etc/hostname").stdout()).isEqualTo(id.substring(0, 12) + "\n" + id.substring(0, 12) + "\n");
+        assertThat(docker.run("inspect", "-f", "{{.Config.Hostname}}", "web").stdout().trim()).isEqualTo(id.substring(0, 12));
         assertThat(docker.run("pause", "web").exit()).isZero();
         assertThat(docker.run("inspect", "-f", "{{.State.Status}}", "web").stdout().trim()).isEqualTo("paused");
         assertThat(docker.run("unpause", "web").exit()).isZero();

@@ -195,6 +195,8 @@ public final class Engine implements AutoCloseable {
         String id = Names.newId();
         String cname = Names.canonical(name == null || name.isEmpty() ? Names.generate() : name);
         Map<String, Object> config = mergeConfig(body, img.config().config(), imageRef);
+        // as docker stores it: no hostname given (the CLI sends "") is the short id, in Config, UTS and /etc/hostname
+        if (config.get("Hostname") == null || String.valueOf(config.get("Hostname")).isEmpty()) config.put("Hostname", id.substring(0, 12));
         JsonObject host = body.object("HostConfig");
         Map<String, Object> hostConfig = host == null ? new LinkedHashMap<>() : new LinkedHashMap<>(host.map());
         RestartManager.validate(hostConfig);
@@ -248,7 +250,7 @@ public final class Engine implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             snapshots.prepare(id, Unpacker.unpack(images, snapshots, img));
-            String hostname = String.valueOf(config.getOrDefault("Hostname", id.substring(0, 12)));
+            String hostname = String.valueOf(config.get("Hostname"));
             Files.writeString(dir.resolve("hostname"), hostname + "\n");
             Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
             Path resolv = Path.of("/etc/resolv.conf");

@@ -85,14 +85,22 @@ public final class ImageRoutes {
         }
     }
 
+    /**
+     * docker images: filters dangling=true|false and reference=PATTERN (a glob on the familiar name, with or
+     * without the tag), as moby applies them; an untagged image has empty RepoTags and RepoDigests, the shape
+     * the CLI shows as "&lt;none&gt;" (with ["&lt;none&gt;:&lt;none&gt;"] and no digest it shows nothing at all).
+     */
     private void list(Request q, Response s) throws IOException {
+        Map<String, List<String>> filters = q.filters();
         List<Object> out = new ArrayList<>();
         for (Image img : images.list()) {
             List<String> tags = img.names().stream().map(n -> ImageReference.parse(n).familiar()).toList();
+            if (filters.containsKey("dangling") && filters.get("dangling").contains("true") != tags.isEmpty()) continue;
+            if (filters.containsKey("reference") && filters.get("reference").stream().noneMatch(p -> tags.stream().anyMatch(t -> glob(p, t)))) continue;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("Id", img.id().toString());
             m.put("ParentId", "");
-            m.put("RepoTags", tags.isEmpty() ? List.of("<none>:<none>") : tags);
+            m.put("RepoTags", tags);
             m.put("RepoDigests", ImageInspect.of(img).get("RepoDigests"));
             m.put("Created", img.config().created() == null ? 0 : Instant.parse(img.config().created()).getEpochSecond());
             m.put("Size", img.size());
@@ -102,6 +110,12 @@ public final class ImageRoutes {
             out.add(m);
         }
         s.json(200, out);
+    }
+
+    /** moby's reference filter: a path glob against NAME:TAG, or against NAME when the pattern has no tag. */
+    static boolean glob(String pattern, String tagged) {
+        String target = pattern.contains(":") ? tagged : tagged.substring(0, tagged.lastIndexOf(':'));
+        return java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + pattern).matches(java.nio.file.Path.of(target));
     }
 
     private void history(Request q, Response s) throws IOException {

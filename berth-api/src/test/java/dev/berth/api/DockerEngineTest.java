@@ -130,6 +130,16 @@ class DockerEngineTest {
         assertThat(build.exit()).as(build.output()).isZero();
         assertThat(build.output()).contains("Successfully built", "Successfully tagged built:1");
         assertThat(Files.readString(iid)).startsWith("sha256:");
+        // an untagged build is a dangling image: listed as <none>, and the CLI's filters reach the daemon
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo untagged > /u.txt\n");
+        var untagged = docker.run("build", "-q", ctx.toString());
+        assertThat(untagged.exit()).as(untagged.output()).isZero();
+        String danglingId = untagged.stdout().trim().substring("sha256:".length(), "sha256:".length() + 12);
+        assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").stdout()).contains("<none>:<none> " + danglingId);
+        assertThat(docker.run("images", "-q", "--filter", "dangling=true").stdout().trim()).isEqualTo(danglingId);
+        assertThat(docker.run("images", "--format", "{{.Repository}}", "--filter", "dangling=false").stdout()).doesNotContain("<none>").contains("busybox");
+        assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}}", "built").stdout().trim()).isEqualTo("built:1");
+        assertThat(docker.run("rmi", danglingId).exit()).isZero();
         var failing = Files.createDirectories(tmp.resolve("ctx2"));
         Files.writeString(failing.resolve("Dockerfile"), "FROM busybox\nRUN exit 7\n");
         var bad = docker.run("build", failing.toString());

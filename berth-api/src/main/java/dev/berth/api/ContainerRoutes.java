@@ -44,7 +44,8 @@ public final class ContainerRoutes {
         r.get("/containers/{id}/top", (q, s) -> {
             Map<String, Object> top = engine.top(q.param("id"));
             String psArgs = q.query("ps_args", "");
-            s.json(200, psArgs.isBlank() ? top : PsTop.run(psArgs, top)); // docker top c -o pid,comm: the host's ps
+            // as moby: the host's ps (-ef unless the client gave options), the container's rows only
+            s.json(200, PsTop.run(psArgs.isBlank() ? "-ef" : psArgs, top));
         });
         r.get("/containers/{id}/stats", c::stats);
         r.post("/containers/prune", c::prune);

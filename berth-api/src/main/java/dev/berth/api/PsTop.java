@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * docker top with ps options ({@code docker top c -o pid,comm}, ps_args): as moby, the host's ps with those
- * options, keeping the header and the rows of the container's processes (found by the PID column).
+ * docker top ({@code -ef} by default, or {@code docker top c -o pid,comm}'s ps_args): as moby, the host's ps with
+ * those options, keeping the header and the rows of the container's processes (found by the PID column).
  */
 final class PsTop {
     private PsTop() {}

@@ -320,6 +320,9 @@ class DockerInteractiveTest {
         runDetached("--name", "tp1", "busybox", "sh", "-c", "trap 'echo got USR1' USR1; while true; do sleep 0.1; done");
         String top = ok("top", "tp1");
         assertThat(top).contains("UID", "PID", "CMD", "while true");
+        // ps -ef's real columns (user name, start time, cpu time), not placeholders; only the container's rows
+        assertThat(top.lines().skip(1).toList()).isNotEmpty().allMatch(l -> l.matches("root\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d\\d:\\d\\d\\s+\\S+\\s+\\d\\d:\\d\\d:\\d\\d\\s+.*"));
+        assertThat(top).doesNotContain("java");
         String ps = ok("top", "tp1", "-o", "pid,args"); // the host's ps with those options, only the container's rows
         assertThat(ps.lines().findFirst().orElseThrow()).matches("PID\\s+COMMAND");
         assertThat(ps).contains("while true");

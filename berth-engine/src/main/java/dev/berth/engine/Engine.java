@@ -596,6 +596,7 @@ public final class Engine implements AutoCloseable {
                 return;
             }
         }
+        refuseWhileRestarting(c);
         // as moby: a kill without a signal returns once the container is down (inspect right after sees 137)
         CompletableFuture<Map<String, Object>> exit = plain ? waitFor((String) c.get("Id"), "not-running") : null;
         try {
@@ -725,12 +726,20 @@ public final class Engine implements AutoCloseable {
 
     // ------------------------------------------------------------------ pause, restart, rename, top, stats
 
+    /** A container waiting to restart has no process to signal or freeze: docker's 409, not the runtime's error. */
+    private static void refuseWhileRestarting(Map<String, Object> c) {
+        if (Boolean.TRUE.equals(state(c).get("Restarting"))) {
+            throw new EngineException(409, "Container " + c.get("Id") + " is restarting, wait until the container is running");
+        }
+    }
+
     public void pause(String ref) throws IOException {
         Map<String, Object> c = find(ref);
         String id = (String) c.get("Id");
         synchronized (lock(id)) {
             if (!Boolean.TRUE.equals(state(c).get("Running"))) throw new EngineException(409, "Container " + id + " is not running");
             if (Boolean.TRUE.equals(state(c).get("Paused"))) throw new EngineException(409, "Container " + id + " is already paused");
+            refuseWhileRestarting(c);
             try {
                 runtime.pause(id);
             } catch (IllegalStateException ended) { // it exited before its exit was recorded

@@ -86,8 +86,8 @@ public final class ImageRoutes {
     }
 
     /**
-     * docker images: filters dangling=true|false and reference=PATTERN (a glob on the familiar name, with or
-     * without the tag), as moby applies them; an untagged image has empty RepoTags and RepoDigests, the shape
+     * docker images: filters dangling=true|false, reference=PATTERN (a glob on the familiar name, with or
+     * without the tag), label=K[=V], before=IMAGE and since=IMAGE, as moby applies them; an untagged image has empty RepoTags and RepoDigests, the shape
      * the CLI shows as "&lt;none&gt;" (with ["&lt;none&gt;:&lt;none&gt;"] and no digest it shows nothing at all).
      */
     private void list(Request q, Response s) throws IOException {
@@ -97,6 +97,8 @@ public final class ImageRoutes {
             List<String> tags = img.names().stream().map(n -> ImageReference.parse(n).familiar()).toList();
             if (filters.containsKey("dangling") && filters.get("dangling").contains("true") != tags.isEmpty()) continue;
             if (filters.containsKey("reference") && filters.get("reference").stream().noneMatch(p -> tags.stream().anyMatch(t -> glob(p, t)))) continue;
+            if (filters.containsKey("label") && !Filters.labels(img.config().config().labels(), filters.get("label"))) continue;
+            if (!createdWithin(img, filters)) continue;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("Id", img.id().toString());
             m.put("ParentId", "");
@@ -110,6 +112,20 @@ public final class ImageRoutes {
             out.add(m);
         }
         s.json(200, out);
+    }
+
+    /** before=IMAGE / since=IMAGE: made strictly before / after that image. */
+    private boolean createdWithin(Image img, Map<String, List<String>> filters) throws IOException {
+        Instant created = img.config().created() == null ? Instant.EPOCH : Instant.parse(img.config().created());
+        for (String b : filters.getOrDefault("before", List.of())) {
+            String other = image(b).config().created();
+            if (other == null || !created.isBefore(Instant.parse(other))) return false;
+        }
+        for (String a : filters.getOrDefault("since", List.of())) {
+            String other = image(a).config().created();
+            if (other != null && !created.isAfter(Instant.parse(other))) return false;
+        }
+        return true;
     }
 
     /** moby's reference filter: a path glob against NAME:TAG, or against NAME when the pattern has no tag. */

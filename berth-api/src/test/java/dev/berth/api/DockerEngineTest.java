@@ -139,6 +139,10 @@ class DockerEngineTest {
         assertThat(docker.run("images", "-q", "--filter", "dangling=true").stdout().trim()).isEqualTo(danglingId);
         assertThat(docker.run("images", "--format", "{{.Repository}}", "--filter", "dangling=false").stdout()).doesNotContain("<none>").contains("busybox");
         assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}}", "built").stdout().trim()).isEqualTo("built:1");
+        assertThat(docker.run("images", "-q", "--filter", "since=busybox").stdout()).contains(danglingId).doesNotContain(
+                docker.run("images", "-q", "busybox").stdout().trim());
+        assertThat(docker.run("images", "-q", "--filter", "before=" + danglingId).stdout()).doesNotContain(danglingId);
+        assertThat(docker.run("images", "-q", "--filter", "label=nosuch").stdout()).isBlank();
         assertThat(docker.run("rmi", danglingId).exit()).isZero();
         var failing = Files.createDirectories(tmp.resolve("ctx2"));
         Files.writeString(failing.resolve("Dockerfile"), "FROM busybox\nRUN exit 7\n");

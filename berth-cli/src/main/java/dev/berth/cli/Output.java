@@ -57,29 +57,22 @@ final class Output {
 
     /** docker's units.HumanSize: decimal units, 3 significant digits ("1.23MB", "4.1kB", "512B"). */
     static String size(long bytes) {
-        String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        String n = String.format("%.3g", v);
-        if (n.contains(".")) n = n.replaceAll("0+$", "").replaceAll("\\.$", "");
-        return n + units[u];
+        return scaled(bytes, 1000, new String[]{"B", "kB", "MB", "GB", "TB", "PB"}, 3);
     }
 
     /** docker's units.BytesSize: binary units, 4 significant digits ("1.5MiB", "7.63GiB", "0B"). */
     static String binarySize(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        return scaled(bytes, 1024, new String[]{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}, 4);
+    }
+
+    private static String scaled(long bytes, int base, String[] units, int digits) {
         double v = bytes;
         int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
+        while (v >= base && u < units.length - 1) {
+            v /= base;
             u++;
         }
-        String n = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
-        return n + units[u];
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(digits)).stripTrailingZeros().toPlainString() + units[u];
     }
 
     /** docker's units.HumanDuration, plus " ago". */

@@ -372,23 +372,18 @@ public final class Engine implements AutoCloseable {
             Path rootfs = snapshots.mergedDir(id);
             if (!isMounted(rootfs)) Snapshots.mount(snapshots.mountOf(id), rootfs);
             Files.createDirectories(bundle);
-            Map<String, Object> spec;
-            try {
-                spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
-            } catch (IOException | RuntimeException e) { // refused (an unknown user, say): nothing stays mounted
-                Snapshots.unmount(rootfs);
-                throw e;
-            }
-            Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
-            ContainerNetworks.Attaching attaching = networks.attach(c, spec, dir);
-            Files.writeString(bundle.resolve("config.json"), Json.write(spec));
-            try {
-                if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
-            } catch (RuntimeException ignored) {
-                // nothing to clean
-            }
+            ContainerNetworks.Attaching attaching = ContainerNetworks.Attaching.DONE;
             ContainerRuntime.Created created;
-            try {
+            try { // whatever fails below (an unknown user, a port in use, the runtime) leaves nothing made
+                Map<String, Object> spec = SpecBuilder.build(id, obj(c, "Config"), obj(c, "HostConfig"), (List<?>) c.get("Mounts"), rootfs, dir);
+                Init.apply(spec, (Map<?, ?>) c.get("HostConfig"));
+                attaching = networks.attach(c, spec, dir);
+                Files.writeString(bundle.resolve("config.json"), Json.write(spec));
+                try {
+                    if (Files.exists(runtime.root().resolve(id))) runtime.delete(id, true); // a previous run's leftovers
+                } catch (RuntimeException ignored) {
+                    // nothing to clean
+                }
                 Map<?, ?> config = (Map<?, ?>) c.get("Config");
                 boolean openStdin = Boolean.TRUE.equals(config.get("OpenStdin"));
                 Files.createDirectories(io());
@@ -413,7 +408,7 @@ public final class Engine implements AutoCloseable {
             } catch (IOException | RuntimeException failure) {
                 Exception e = failure;
                 try {
-                    attaching.await();
+                    attaching.await(); // DONE when the failure came before the network's part
                 } catch (IOException | RuntimeException network) {
                     e = network; // undone already; the cause of the runtime's failure too (its namespace is gone)
                 }

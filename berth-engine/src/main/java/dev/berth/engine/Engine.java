@@ -673,6 +673,12 @@ public final class Engine implements AutoCloseable {
             } catch (Exception e) {
                 throw new EngineException(500, "could not kill container " + id.substring(0, 12) + ": " + e.getMessage());
             }
+            try {
+                c = find(id); // with its exit recorded: the removal's waiters get that code
+            } catch (EngineException gone) {
+                if (gone.status() == 404) return; // --rm removed it meanwhile
+                throw gone;
+            }
         }
         synchronized (lock(id)) {
             try {

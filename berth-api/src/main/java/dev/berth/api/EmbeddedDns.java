@@ -26,9 +26,19 @@ final class EmbeddedDns implements NameResolver.Service, Resolver, AutoCloseable
     private final Map<String, InetSocketAddress> listenerOf = new ConcurrentHashMap<>();
     private volatile NameResolver names;
 
+    /**
+     * Forwards to the host's resolvers (/etc/resolv.conf), or to those the system property berth.dns.upstreams
+     * lists (comma-separated addresses, port 53; "none" for no forwarding: the tests, which keep every query on
+     * this host, answer unknown names with NXDOMAIN).
+     */
     EmbeddedDns() throws IOException {
         ResolvConf host = java.nio.file.Files.exists(ResolvConf.HOST) ? ResolvConf.read(ResolvConf.HOST) : ResolvConf.parse("");
-        server = DnsServer.start(this, host.upstreams(), DnsServer.Options.DEFAULTS.withSearchDomains(host.search()));
+        String configured = System.getProperty("berth.dns.upstreams");
+        List<InetSocketAddress> upstreams = configured == null ? host.upstreams()
+                : configured.equals("none") ? List.of()
+                : java.util.Arrays.stream(configured.split(",")).map(String::strip).filter(a -> !a.isEmpty())
+                        .map(a -> new InetSocketAddress(a, 53)).toList();
+        server = DnsServer.start(this, upstreams, DnsServer.Options.DEFAULTS.withSearchDomains(host.search()));
     }
 
     @Override

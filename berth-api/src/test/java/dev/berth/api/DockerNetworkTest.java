@@ -249,7 +249,14 @@ class DockerNetworkTest {
             var got = docker.run(with(fetch(host, 80), "run", "--rm", "--network", "names", "busybox"));
             assertThat(got.stdout()).as(host).endsWith("hello from berth\n");
         }
-        ok("rm", "-f", "named");
+        // the daemon answers from memory, so what changes must show at once: a rename, then a stop
+        ok("rename", "named", "renamed");
+        String[] lookup = {"run", "--rm", "--network", "names", "busybox", "nslookup"};
+        assertThat(docker.run(with(new String[]{"renamed"}, lookup)).stdout()).containsPattern("Name:\\s+renamed\\s+Address: 10\\.213\\.4\\.");
+        assertThat(docker.run(with(new String[]{"named"}, lookup)).stdout()).contains("NXDOMAIN").doesNotContain("Name:");
+        ok("stop", "-t", "0", "renamed");
+        assertThat(docker.run(with(new String[]{"alias1"}, lookup)).stdout()).contains("NXDOMAIN").doesNotContain("Name:");
+        ok("rm", "-f", "renamed");
         ok("network", "rm", "names");
     }
 

@@ -126,24 +126,56 @@ public final class ContainerNetworks implements NameResolver {
         for (Network n : networks.all()) if (n.isBridge() && !n.isDefault()) service.networkUp(n, this);
     }
 
+    /**
+     * network id → lower-cased name → addresses of the running containers, built from the store when a query
+     * finds it null and dropped whenever a container's document changes ({@link #namesChanged}): the DNS server
+     * asks for every query (A and AAAA, with and without the search domain), so it answers from memory.
+     */
+    private volatile Map<String, Map<String, List<Inet4Address>>> names;
+    private final java.util.concurrent.atomic.AtomicLong namesGeneration = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A container's document was saved or deleted: its names or addresses may have changed. */
+    void namesChanged() {
+        synchronized (namesGeneration) {
+            namesGeneration.incrementAndGet();
+            names = null;
+        }
+    }
+
     /** A running container's address on a network by its name, hostname, network alias or short id. */
     @Override
     public List<Inet4Address> resolve(String networkId, String name) {
-        String q = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        List<Inet4Address> out = new ArrayList<>();
-        try {
-            for (Map<String, Object> c : engine.list(false)) {
-                for (var e : endpoints(c).entrySet()) {
-                    Map<?, ?> ep = (Map<?, ?>) e.getValue();
-                    String ip = String.valueOf(ep.get("IPAddress"));
-                    if (!networkId.equals(ep.get("NetworkID")) || ip.isEmpty() || ip.equals("null")) continue;
-                    if (names(c, ep).stream().anyMatch(n -> n.equalsIgnoreCase(q))) out.add((Inet4Address) InetAddress.getByName(ip));
+        String q = (name.endsWith(".") ? name.substring(0, name.length() - 1) : name).toLowerCase(java.util.Locale.ROOT);
+        Map<String, Map<String, List<Inet4Address>>> table = names;
+        if (table == null) {
+            long generation = namesGeneration.get();
+            try {
+                table = nameTable();
+            } catch (IOException e) {
+                return List.of();
+            }
+            synchronized (namesGeneration) { // kept only if no change came while it was read
+                if (namesGeneration.get() == generation) names = table;
+            }
+        }
+        return table.getOrDefault(networkId, Map.of()).getOrDefault(q, List.of());
+    }
+
+    private Map<String, Map<String, List<Inet4Address>>> nameTable() throws IOException {
+        Map<String, Map<String, List<Inet4Address>>> table = new java.util.HashMap<>();
+        for (Map<String, Object> c : engine.list(false)) {
+            for (var e : endpoints(c).entrySet()) {
+                Map<?, ?> ep = (Map<?, ?>) e.getValue();
+                String ip = String.valueOf(ep.get("IPAddress"));
+                if (ip.isEmpty() || ip.equals("null") || ep.get("NetworkID") == null) continue;
+                Inet4Address addr = (Inet4Address) InetAddress.getByName(ip);
+                for (String n : names(c, ep)) {
+                    table.computeIfAbsent(String.valueOf(ep.get("NetworkID")), k -> new java.util.HashMap<>())
+                            .computeIfAbsent(n.toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>()).add(addr);
                 }
             }
-        } catch (IOException e) {
-            return List.of();
         }
-        return out;
+        return table;
     }
 
     /** The names a container answers to on a network: its name, network aliases, 12-char id, hostname. */

@@ -177,6 +177,7 @@ public final class Engine implements AutoCloseable {
 
     void save(Map<String, Object> c) throws IOException {
         store.update((String) c.get("Id"), (String) c.get("Name"), Json.write(c));
+        networks.namesChanged();
     }
 
     // ------------------------------------------------------------------ create
@@ -715,6 +716,7 @@ public final class Engine implements AutoCloseable {
         if (snapshots.active(id).isPresent()) snapshots.remove(id);
         dev.berth.runtime.BusyboxBundle.deleteTree(dir(id));
         store.delete(id);
+        networks.namesChanged();
     }
 
     /** The name of a container that mounts the volume, or null. */

@@ -235,6 +235,27 @@ class DockerContainerFilesTest {
     }
 
     @Test
+    void devices_nodeMadeAndAllowedInTheCgroup_badPathRefusedAtCreate() throws Exception {
+        // /dev/loop-control (10:237) is not among the devices every container may use
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/loop-control")), "no /dev/loop-control on this host");
+        // the node (type and numbers from the host's) and the device cgroup's allow rule with its permissions
+        String out = ok("run", "--rm", "--device", "/dev/loop-control", "busybox", "sh", "-c", "ls -l /dev/loop-control; dd if=/dev/loop-control of=/dev/null count=0 2>/dev/null && echo opened");
+        assertThat(out).contains("10, 237").contains("opened");
+        // another path in the container; the permissions (here r) go into the rule, but the runtime, like runc,
+        // also allows every configured linux.devices node rwm, so they do not narrow it
+        assertThat(ok("run", "--rm", "--device", "/dev/loop-control:/dev/lc:r", "busybox", "sh", "-c", "ls -l /dev/lc")).contains("10, 237");
+        // without --device the cgroup refuses it even where the node is made by hand
+        assertThat(ok("run", "--rm", "busybox", "sh", "-c", "mknod /tmp/lc c 10 237 && (dd if=/tmp/lc of=/dev/null count=0 2>/dev/null && echo opened || echo denied)"))
+                .contains("denied");
+        assertThat(ok("run", "--rm", "busybox", "sh", "-c", "test -e /dev/loop-control && echo present || echo absent")).contains("absent");
+        int before = ok("ps", "-aq").lines().toList().size();
+        var bad = docker.run("run", "--rm", "--device", "/nonexistent", "busybox", "true");
+        assertThat(bad.exit()).isNotZero(); // the CLI makes it 127 from the words "no such file or directory"
+        assertThat(bad.stderr()).contains("error gathering device information while adding custom device \"/nonexistent\"");
+        assertThat(ok("ps", "-aq").lines().toList()).hasSize(before);
+    }
+
+    @Test
     void runFlags_reachTheContainer() throws Exception {
         String id = ok("run", "-d", "--name", "limited", "--memory", "32m", "--memory-swap", "64m", "--cpus", "0.25", "--cpu-shares", "256",
                 "--cpuset-cpus", "0", "--pids-limit", "20", "busybox", "sleep", "1000").trim();

@@ -1,6 +1,7 @@
 package dev.berth.engine;
 
 import dev.berth.oci.image.ImageReference;
+import dev.berth.oci.json.Json;
 import dev.berth.oci.json.JsonObject;
 
 import java.math.BigInteger;
@@ -37,6 +38,7 @@ final class CreateCheck {
             Map.entry("Labels", Kind.STRING_MAP), Map.entry("StopSignal", Kind.STRING), Map.entry("StopTimeout", Kind.INT),
             Map.entry("Shell", Kind.STRSLICE), Map.entry("NetworkingConfig", Kind.OBJECT));
     private static final Map<String, Object> ULIMIT = Map.of("Name", Kind.STRING, "Soft", Kind.INT, "Hard", Kind.INT);
+    private static final Map<String, Object> DEVICE = Map.of("PathOnHost", Kind.STRING, "PathInContainer", Kind.STRING, "CgroupPermissions", Kind.STRING);
     private static final Map<String, Object> MOUNT = Map.of("Type", Kind.STRING, "Source", Kind.STRING, "Target", Kind.STRING,
             "ReadOnly", Kind.BOOL, "Consistency", Kind.STRING, "BindOptions", Kind.OBJECT, "VolumeOptions", Kind.OBJECT,
             "TmpfsOptions", Map.of("SizeBytes", Kind.INT, "Mode", Kind.INT));
@@ -61,7 +63,8 @@ final class CreateCheck {
             Map.entry("KernelMemory", Kind.INT), Map.entry("KernelMemoryTCP", Kind.INT), Map.entry("MemoryReservation", Kind.INT),
             Map.entry("MemorySwap", Kind.INT), Map.entry("MemorySwappiness", Kind.INT), Map.entry("OomKillDisable", Kind.BOOL),
             Map.entry("PidsLimit", Kind.INT), Map.entry("Ulimits", List.of(ULIMIT)), Map.entry("Init", Kind.BOOL),
-            Map.entry("Mounts", List.of(MOUNT)), Map.entry("MaskedPaths", Kind.STRINGS), Map.entry("ReadonlyPaths", Kind.STRINGS));
+            Map.entry("Mounts", List.of(MOUNT)), Map.entry("MaskedPaths", Kind.STRINGS), Map.entry("ReadonlyPaths", Kind.STRINGS),
+            Map.entry("Devices", List.of(DEVICE)));
 
     private static final long MIN_MEMORY = 6 * 1024 * 1024;
     private static final Set<String> RLIMITS = Set.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile", "memlock", "as",
@@ -103,6 +106,11 @@ final class CreateCheck {
         cpuset(h.string("CpusetMems", ""), "mems", -1);
         for (String cap : h.strings("CapAdd")) capability(cap);
         for (String cap : h.strings("CapDrop")) capability(cap);
+        try { // --device and --device-cgroup-rule: refused at create, as moby does, not at start
+            DeviceSpecs.apply(h, Json.obj("resources", Json.obj("devices", List.of())));
+        } catch (java.io.IOException e) {
+            throw new EngineException(400, "--device: " + e.getMessage());
+        }
     }
 
     /** Config values moby's verifyContainerSettings refuses. */

@@ -79,6 +79,7 @@ final class SpecBuilder {
         linux.put("namespaces", ns);
         linux.put("cgroupsPath", "/berth/" + id);
         linux.put("resources", resources(host, privileged));
+        DeviceSpecs.apply(host, linux);
         if (privileged) {
             linux.put("maskedPaths", List.of());
             linux.put("readonlyPaths", List.of());

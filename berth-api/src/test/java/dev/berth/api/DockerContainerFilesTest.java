@@ -241,8 +241,8 @@ class DockerContainerFilesTest {
         // the node (type and numbers from the host's) and the device cgroup's allow rule with its permissions
         String out = ok("run", "--rm", "--device", "/dev/loop-control", "busybox", "sh", "-c", "ls -l /dev/loop-control; dd if=/dev/loop-control of=/dev/null count=0 2>/dev/null && echo opened");
         assertThat(out).contains("10, 237").contains("opened");
-        // another path in the container; the permissions (here r) go into the rule, but the runtime, like runc,
-        // also allows every configured linux.devices node rwm, so they do not narrow it
+        // another path in the container; the permissions (here r) go into the rule, but berth's runtime also
+        // allows every configured linux.devices node rwm (cgroup/DefaultDevices), so they do not narrow it yet
         assertThat(ok("run", "--rm", "--device", "/dev/loop-control:/dev/lc:r", "busybox", "sh", "-c", "ls -l /dev/lc")).contains("10, 237");
         // without --device the cgroup refuses it even where the node is made by hand
         assertThat(ok("run", "--rm", "busybox", "sh", "-c", "mknod /tmp/lc c 10 237 && (dd if=/tmp/lc of=/dev/null count=0 2>/dev/null && echo opened || echo denied)"))
